@@ -1,0 +1,40 @@
+# Podium: `make run` serves the demo on :8080, `make test` runs every test against a real PostgreSQL.
+# Both start a PostgreSQL cluster of this checkout (.ci/postgres), installing the server if needed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := .data/bin/podium
+DEMO_ADMIN := admin@podium.localhost
+DEMO_PASSWORD := podium-demo-2020
+
+.PHONY: run test stop build bench vet clean
+
+build:
+	@mkdir -p .data/bin
+	$(GO) build -o $(BIN) ./cmd/podium
+
+# PODIUM_SECRET is made once per checkout so that signed cookies survive restarts.
+.data/secret:
+	@mkdir -p .data && umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n' > $@
+
+run: build .data/secret
+	@export DATABASE_URL="$$(.ci/postgres start podium)"; \
+	export PODIUM_SECRET="$$(cat .data/secret)"; \
+	$(BIN) migrate; \
+	echo "$(DEMO_PASSWORD)" | $(BIN) users add --email $(DEMO_ADMIN) --name "Demo Admin" --role admin --password-stdin --exist-ok >/dev/null; \
+	token="$$($(BIN) tokens create --email $(DEMO_ADMIN) --name "make run")"; \
+	printf '\n  Podium:     http://localhost:8080\n  Demo admin: %s / %s\n  API token:  %s\n  Try:        curl -H "Authorization: Bearer %s" http://localhost:8080/api/v1/events?past=true\n\n' \
+		"$(DEMO_ADMIN)" "$(DEMO_PASSWORD)" "$$token" "$$token"; \
+	exec $(BIN) serve --demo
+
+test:
+	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
+	$(GO) vet ./...; \
+	$(GO) test -race -count=1 ./...
+
+stop:
+	@.ci/postgres stop
+
+clean: stop
+	rm -rf .data

@@ -1,0 +1,226 @@
+// Package config reads Podium's settings from the environment once, validates them and hands
+// them down as one value. Command-line flags override what it reads.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// Config is everything a podium process needs to know about its surroundings.
+type Config struct {
+	DatabaseURL    string
+	DBMaxConns     int
+	Addr           string
+	BaseURL        *url.URL
+	SMTP           *SMTP // nil: mail is written as .eml files into MailDir
+	MailDir        string
+	MailFrom       *mail.Address
+	Secret         []byte
+	SecretIsRandom bool
+	RetentionDays  int
+	RateLimits     bool
+	TrustedProxies []netip.Prefix
+	LogLevel       slog.Level
+}
+
+// SMTP says how to reach the mail server, parsed from PODIUM_SMTP_URL.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	// TLS is "none", "starttls" or "tls".
+	TLS string
+}
+
+// minSecretLen keeps signatures made with PODIUM_SECRET out of brute-force reach.
+const minSecretLen = 32
+
+// Error lists every wrong setting, so a person fixes them all in one go.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return "config: " + strings.Join(e.Problems, "; ")
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// randomSecret supplies a secret when PODIUM_SECRET is unset.
+func Load(getenv func(string) string, randomSecret func() []byte) (*Config, error) {
+	c := &Config{MailDir: ".data/mail"}
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+	get := func(name, fallback string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return fallback
+	}
+
+	c.DatabaseURL = get("DATABASE_URL", "")
+	if c.DatabaseURL == "" {
+		bad("DATABASE_URL", "is required (for example postgres://user@localhost/podium?sslmode=disable)")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		bad("DATABASE_URL", "must be a postgres:// URL")
+	}
+
+	c.DBMaxConns = 8 * runtime.GOMAXPROCS(0)
+	if v := get("PODIUM_DB_MAX_CONNS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 500 {
+			bad("PODIUM_DB_MAX_CONNS", "must be a whole number from 2 to 500, got %q", v)
+		}
+		c.DBMaxConns = n
+	}
+
+	c.Addr = get("PODIUM_ADDR", ":8080")
+	if err := CheckAddr(c.Addr); err != nil {
+		bad("PODIUM_ADDR", "%v", err)
+	}
+
+	base := get("PODIUM_BASE_URL", "http://localhost:8080")
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("PODIUM_BASE_URL", "must be an absolute http(s) URL, got %q", base)
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+
+	if v := get("PODIUM_SMTP_URL", ""); v != "" {
+		s, err := parseSMTP(v)
+		if err != nil {
+			bad("PODIUM_SMTP_URL", "%v", err)
+		}
+		c.SMTP = s
+	}
+
+	from := get("PODIUM_MAIL_FROM", "Podium <podium@localhost>")
+	if a, err := mail.ParseAddress(from); err != nil {
+		bad("PODIUM_MAIL_FROM", "must be a mail address such as \"Podium <podium@example.org>\", got %q", from)
+	} else {
+		c.MailFrom = a
+	}
+
+	if v := getenv("PODIUM_SECRET"); v != "" {
+		if len(v) < minSecretLen {
+			bad("PODIUM_SECRET", "must be at least %d characters long", minSecretLen)
+		}
+		c.Secret = []byte(v)
+	} else {
+		c.Secret = randomSecret()
+		c.SecretIsRandom = true
+	}
+
+	c.RetentionDays = 180
+	if v := get("PODIUM_RETENTION_DAYS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3650 {
+			bad("PODIUM_RETENTION_DAYS", "must be a whole number of days from 1 to 3650, got %q", v)
+		}
+		c.RetentionDays = n
+	}
+
+	switch v := strings.ToLower(get("PODIUM_RATE_LIMITS", "on")); v {
+	case "on":
+		c.RateLimits = true
+	case "off":
+		c.RateLimits = false
+	default:
+		bad("PODIUM_RATE_LIMITS", "must be on or off, got %q", v)
+	}
+
+	if v := get("PODIUM_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				bad("PODIUM_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR range", p)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, prefix)
+		}
+	}
+
+	level := get("PODIUM_LOG_LEVEL", "info")
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		bad("PODIUM_LOG_LEVEL", "must be debug, info, warn or error, got %q", level)
+	}
+
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// CheckAddr tells whether addr is a listen address such as ":8080" or "127.0.0.1:8080".
+func CheckAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("must be host:port such as :8080, got %q", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port must be a number from 0 to 65535, got %q", port)
+	}
+	return nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+func parseSMTP(raw string) (*SMTP, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("is not a URL")
+	}
+	s := &SMTP{Host: u.Hostname()}
+	switch u.Scheme {
+	case "smtp":
+		s.Port, s.TLS = 587, "starttls"
+	case "smtps":
+		s.Port, s.TLS = 465, "tls"
+	default:
+		return nil, fmt.Errorf("scheme must be smtp or smtps, got %q", u.Scheme)
+	}
+	if s.Host == "" {
+		return nil, errors.New("needs a host, as in smtp://user:pass@mail.example.org:587")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("port must be a number from 1 to 65535, got %q", p)
+		}
+		s.Port = n
+	}
+	if tls := u.Query().Get("tls"); tls != "" {
+		switch tls {
+		case "none", "starttls", "tls":
+			s.TLS = tls
+		default:
+			return nil, fmt.Errorf("tls must be none, starttls or tls, got %q", tls)
+		}
+	}
+	if u.User != nil {
+		s.Username = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	return s, nil
+}

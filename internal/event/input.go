@@ -1,0 +1,332 @@
+package event
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/podium-events/podium/internal/domain"
+)
+
+// Limits on event input, each named so that it can be tested and documented.
+const (
+	maxTitleLen         = 200
+	maxSubtitleLen      = 300
+	maxDescriptionLen   = 20_000
+	maxLocationLen      = 300
+	maxURLLen           = 2_000
+	maxHosts            = 10
+	maxHostLen          = 100
+	maxNameLen          = 200
+	maxEmailLen         = 254
+	maxCapacity         = 1_000_000
+	maxDuration         = 31 * 24 * time.Hour
+	maxReminderOffsets  = 5
+	maxReminderOffset   = 30 * 24 * time.Hour
+	maxQuestions        = 20
+	maxQuestionKeyLen   = 40
+	maxQuestionLabelLen = 300
+	maxOptions          = 50
+	maxOptionLen        = 200
+	minSlugLen          = 3
+	maxSlugLen          = 80
+)
+
+var (
+	slugPattern        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	questionKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// Input is what an organizer sends to create an event, or the whole event after a change.
+// Pointers are the fields that may be null.
+type Input struct {
+	Slug                 string
+	Title                string
+	Subtitle             string
+	Description          string
+	StartsAt             time.Time
+	EndsAt               time.Time
+	Timezone             string
+	Location             string
+	OnlineURL            string
+	Hosts                []string
+	OrganizerName        string
+	OrganizerEmail       string
+	Capacity             *int
+	RegistrationOpensAt  *time.Time
+	RegistrationClosesAt *time.Time // nil: when the event starts
+	Status               string
+	Language             string
+	DoubleOptIn          bool
+	Waitlist             bool
+	Moderation           bool
+	ReminderOffsets      []string // Go durations
+	Questions            []Question
+}
+
+// NewInput returns an input holding the defaults of a new event.
+func NewInput() Input {
+	offsets := make([]string, len(DefaultReminderOffsets))
+	for i, d := range DefaultReminderOffsets {
+		offsets[i] = FormatDuration(d)
+	}
+	return Input{
+		Timezone:        DefaultTimezone,
+		Status:          StatusDraft,
+		Language:        "de",
+		DoubleOptIn:     true,
+		Waitlist:        true,
+		Moderation:      true,
+		Hosts:           []string{},
+		ReminderOffsets: offsets,
+		Questions:       []Question{},
+	}
+}
+
+// InputOf returns the input that would recreate e, as the base that a change is applied to.
+func InputOf(e *Event) Input {
+	offsets := make([]string, len(e.ReminderOffsets))
+	for i, d := range e.ReminderOffsets {
+		offsets[i] = FormatDuration(d)
+	}
+	// Registration that closes at the start keeps doing so when the event moves.
+	var closes *time.Time
+	if !e.RegistrationClosesAt.Equal(e.StartsAt) {
+		c := e.RegistrationClosesAt
+		closes = &c
+	}
+	return Input{
+		Slug: e.Slug, Title: e.Title, Subtitle: e.Subtitle, Description: e.Description,
+		StartsAt: e.StartsAt, EndsAt: e.EndsAt, Timezone: e.Timezone,
+		Location: e.Location, OnlineURL: e.OnlineURL, Hosts: append([]string{}, e.Hosts...),
+		OrganizerName: e.OrganizerName, OrganizerEmail: e.OrganizerEmail,
+		Capacity: e.Capacity, RegistrationOpensAt: e.RegistrationOpensAt, RegistrationClosesAt: closes,
+		Status: e.Status, Language: e.Language,
+		DoubleOptIn: e.DoubleOptIn, Waitlist: e.Waitlist, Moderation: e.Moderation,
+		ReminderOffsets: offsets, Questions: append([]Question{}, e.Questions...),
+	}
+}
+
+// valid is an input that passed validation, in the shape the store writes.
+type valid struct {
+	Input
+	offsets  []time.Duration
+	closesAt time.Time
+}
+
+// normalize trims what people type by accident: surrounding spaces and empty list entries.
+func (in *Input) normalize() {
+	for _, s := range []*string{&in.Slug, &in.Title, &in.Subtitle, &in.Timezone, &in.Location,
+		&in.OnlineURL, &in.OrganizerName, &in.OrganizerEmail, &in.Status, &in.Language} {
+		*s = strings.TrimSpace(*s)
+	}
+	in.Description = strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n"))
+	hosts := in.Hosts[:0:0]
+	for _, h := range in.Hosts {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	in.Hosts = hosts
+	for i := range in.Questions {
+		q := &in.Questions[i]
+		q.Key, q.Label, q.Kind = strings.TrimSpace(q.Key), strings.TrimSpace(q.Label), strings.TrimSpace(q.Kind)
+		for j := range q.Options {
+			q.Options[j] = strings.TrimSpace(q.Options[j])
+		}
+		if q.Options == nil {
+			q.Options = []string{}
+		}
+	}
+}
+
+// Validate checks every field and reports all problems at once as a *domain.ValidationError.
+func (in Input) Validate() error {
+	_, err := in.validate()
+	return err
+}
+
+func (in Input) validate() (*valid, error) {
+	in.normalize()
+	v := &domain.ValidationError{}
+	checkLen := func(field, value string, min, max int) {
+		n := utf8.RuneCountInString(value)
+		switch {
+		case n < min && min == 1:
+			v.Add(field, "is required")
+		case n < min:
+			v.Add(field, fmt.Sprintf("must be at least %d characters long", min))
+		case n > max:
+			v.Add(field, fmt.Sprintf("must be at most %d characters long", max))
+		}
+	}
+
+	if in.Slug != "" {
+		checkLen("slug", in.Slug, minSlugLen, maxSlugLen)
+		if !v.Has("slug") && !slugPattern.MatchString(in.Slug) {
+			v.Add("slug", "may contain only lowercase letters a-z, digits and single hyphens between them")
+		}
+	}
+	checkLen("title", in.Title, 1, maxTitleLen)
+	checkLen("subtitle", in.Subtitle, 0, maxSubtitleLen)
+	checkLen("description", in.Description, 0, maxDescriptionLen)
+	checkLen("location", in.Location, 0, maxLocationLen)
+	checkLen("organizer_name", in.OrganizerName, 1, maxNameLen)
+	if addr, err := mail.ParseAddress(in.OrganizerEmail); in.OrganizerEmail == "" {
+		v.Add("organizer_email", "is required")
+	} else if err != nil || addr.Address != in.OrganizerEmail || len(in.OrganizerEmail) > maxEmailLen {
+		v.Add("organizer_email", "must be a plain email address such as veranstaltung@example.org")
+	}
+
+	if in.StartsAt.IsZero() {
+		v.Add("starts_at", "is required")
+	}
+	if in.EndsAt.IsZero() {
+		v.Add("ends_at", "is required")
+	} else if !in.StartsAt.IsZero() {
+		if !in.EndsAt.After(in.StartsAt) {
+			v.Add("ends_at", "must be after starts_at")
+		} else if in.EndsAt.Sub(in.StartsAt) > maxDuration {
+			v.Add("ends_at", "an event may last at most 31 days")
+		}
+	}
+	if in.Timezone == "" {
+		v.Add("timezone", "is required, an IANA time zone such as Europe/Berlin")
+	} else if _, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" {
+		v.Add("timezone", fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", in.Timezone))
+	}
+
+	if in.OnlineURL != "" {
+		u, err := url.Parse(in.OnlineURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.Add("online_url", "must be an absolute http(s) URL")
+		} else if len(in.OnlineURL) > maxURLLen {
+			v.Add("online_url", fmt.Sprintf("must be at most %d characters long", maxURLLen))
+		}
+	}
+	if len(in.Hosts) > maxHosts {
+		v.Add("hosts", fmt.Sprintf("at most %d hosts", maxHosts))
+	}
+	for i, h := range in.Hosts {
+		checkLen(fmt.Sprintf("hosts[%d]", i), h, 1, maxHostLen)
+	}
+	if in.Capacity != nil && (*in.Capacity < 1 || *in.Capacity > maxCapacity) {
+		v.Add("capacity", fmt.Sprintf("must be from 1 to %d, or null for unlimited", maxCapacity))
+	}
+
+	closes := in.StartsAt
+	if in.RegistrationClosesAt != nil {
+		closes = *in.RegistrationClosesAt
+		if !in.EndsAt.IsZero() && closes.After(in.EndsAt) {
+			v.Add("registration_closes_at", "must not be after ends_at")
+		}
+	}
+	if in.RegistrationOpensAt != nil && !in.RegistrationOpensAt.Before(closes) {
+		v.Add("registration_opens_at", "must be before registration_closes_at")
+	}
+
+	switch in.Status {
+	case StatusDraft, StatusPublished:
+	case StatusCancelled:
+		v.Add("status", "use POST /api/v1/events/{slug}/cancel to cancel an event")
+	default:
+		v.Add("status", "must be draft or published")
+	}
+	if in.Language != "de" && in.Language != "en" {
+		v.Add("language", "must be de or en")
+	}
+
+	offsets := validateOffsets(in.ReminderOffsets, v)
+	validateQuestions(in.Questions, v)
+
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	return &valid{Input: in, offsets: offsets, closesAt: closes}, nil
+}
+
+func validateOffsets(raw []string, v *domain.ValidationError) []time.Duration {
+	if len(raw) > maxReminderOffsets {
+		v.Add("reminder_offsets", fmt.Sprintf("at most %d reminders", maxReminderOffsets))
+		return nil
+	}
+	seen := map[time.Duration]bool{}
+	offsets := make([]time.Duration, 0, len(raw))
+	for i, s := range raw {
+		field := fmt.Sprintf("reminder_offsets[%d]", i)
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		switch {
+		case err != nil:
+			v.Add(field, fmt.Sprintf("%q is not a duration such as 24h or 1h30m", s))
+		case d < time.Minute || d > maxReminderOffset:
+			v.Add(field, "must be from 1m to 720h")
+		case d%time.Second != 0:
+			v.Add(field, "must be whole seconds")
+		case seen[d]:
+			v.Add(field, "is given twice")
+		default:
+			seen[d] = true
+			offsets = append(offsets, d)
+		}
+	}
+	return offsets
+}
+
+func validateQuestions(qs []Question, v *domain.ValidationError) {
+	if len(qs) > maxQuestions {
+		v.Add("questions", fmt.Sprintf("at most %d questions", maxQuestions))
+		return
+	}
+	keys := map[string]bool{}
+	for i, q := range qs {
+		field := func(name string) string { return fmt.Sprintf("questions[%d].%s", i, name) }
+		switch {
+		case q.Key == "":
+			v.Add(field("key"), "is required")
+		case len(q.Key) > maxQuestionKeyLen || !questionKeyPattern.MatchString(q.Key):
+			v.Add(field("key"), fmt.Sprintf("must start with a letter a-z and contain only a-z, 0-9 and _, at most %d characters", maxQuestionKeyLen))
+		case keys[q.Key]:
+			v.Add(field("key"), "is used by another question")
+		}
+		keys[q.Key] = true
+		if n := utf8.RuneCountInString(q.Label); n == 0 {
+			v.Add(field("label"), "is required")
+		} else if n > maxQuestionLabelLen {
+			v.Add(field("label"), fmt.Sprintf("must be at most %d characters long", maxQuestionLabelLen))
+		}
+		switch q.Kind {
+		case KindSelect:
+			validateOptions(q.Options, field("options"), v)
+		case KindText, KindTextarea, KindCheckbox:
+			if len(q.Options) > 0 {
+				v.Add(field("options"), "only questions of kind select have options")
+			}
+		default:
+			v.Add(field("kind"), "must be text, textarea, select or checkbox")
+		}
+	}
+}
+
+func validateOptions(options []string, field string, v *domain.ValidationError) {
+	if len(options) < 2 || len(options) > maxOptions {
+		v.Add(field, fmt.Sprintf("a select question needs 2 to %d options", maxOptions))
+		return
+	}
+	seen := map[string]bool{}
+	for j, o := range options {
+		f := fmt.Sprintf("%s[%d]", field, j)
+		switch n := utf8.RuneCountInString(o); {
+		case n == 0:
+			v.Add(f, "is required")
+		case n > maxOptionLen:
+			v.Add(f, fmt.Sprintf("must be at most %d characters long", maxOptionLen))
+		case seen[o]:
+			v.Add(f, "is given twice")
+		}
+		seen[o] = true
+	}
+}

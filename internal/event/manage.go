@@ -1,0 +1,160 @@
+package event
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gosimple/slug"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+)
+
+// maxSlugTries bounds the search for a free slug derived from a title ("titel", "titel-2", ...).
+const maxSlugTries = 50
+
+// Create validates in and stores a new event with its questions. The creator, if any, becomes
+// its organizer and, unless the input names another, its organizer of record. Without a slug,
+// one is derived from the title.
+func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*Event, error) {
+	if creator != nil && strings.TrimSpace(in.OrganizerName) == "" && strings.TrimSpace(in.OrganizerEmail) == "" {
+		in.OrganizerName, in.OrganizerEmail = creator.Name, creator.Email
+	}
+	v, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	candidates := []string{v.Slug}
+	if v.Slug == "" {
+		candidates = derivedSlugs(v.Title)
+	}
+	for _, candidate := range candidates {
+		v.Slug = candidate
+		var e *Event
+		err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+			var err error
+			var createdBy *int64
+			if creator != nil {
+				createdBy = &creator.ID
+			}
+			if e, err = insert(ctx, tx, v, createdBy); err != nil {
+				return err
+			}
+			if err := replaceQuestions(ctx, tx, e.ID, v.Questions); err != nil {
+				return err
+			}
+			e.Questions = v.Questions
+			if creator == nil {
+				return nil
+			}
+			return auth.SetEventRole(ctx, tx, e.ID, creator.ID, auth.EventOrganizer)
+		})
+		if err == nil {
+			return e, nil
+		}
+		if !isUniqueViolation(err) {
+			return nil, err
+		}
+	}
+	return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+}
+
+// derivedSlugs returns slugs made from a title, German umlauts spelt out: "Digitale Kommune:
+// Eine Typfrage?" gives "digitale-kommune-eine-typfrage", then "...-2" and so on.
+func derivedSlugs(title string) []string {
+	base := slug.MakeLang(title, "de")
+	if len(base) > maxSlugLen-4 {
+		base = strings.TrimRight(base[:maxSlugLen-4], "-")
+	}
+	if len(base) < minSlugLen {
+		base = "veranstaltung-" + base
+		base = strings.TrimRight(base, "-")
+	}
+	slugs := []string{base}
+	for i := 2; i <= maxSlugTries; i++ {
+		slugs = append(slugs, fmt.Sprintf("%s-%d", base, i))
+	}
+	return slugs
+}
+
+// Update applies a changed input to the event. A change of time, place or join URL of a
+// published event raises its revision, which calendars read as the invite's SEQUENCE.
+// It returns the updated event and whether attendees' calendars must follow.
+func Update(ctx context.Context, pool *sqlx.DB, e *Event, in Input) (*Event, bool, error) {
+	if e.Status == StatusCancelled {
+		return nil, false, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
+	}
+	v, err := in.validate()
+	if err != nil {
+		return nil, false, err
+	}
+	if v.Slug == "" {
+		v.Slug = e.Slug
+	}
+	moved := e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v)
+	revision := e.Revision
+	if moved {
+		revision++
+	}
+	var updated *Event
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		var err error
+		if updated, err = update(ctx, tx, e.ID, v, revision); err != nil {
+			return err
+		}
+		updated.Questions = v.Questions
+		return replaceQuestions(ctx, tx, e.ID, v.Questions)
+	})
+	if isUniqueViolation(err) {
+		return nil, false, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return updated, moved, nil
+}
+
+// calendarChanged tells whether the change reaches attendees' calendars.
+func calendarChanged(e *Event, v *valid) bool {
+	return !e.StartsAt.Equal(v.StartsAt) || !e.EndsAt.Equal(v.EndsAt) || e.Timezone != v.Timezone ||
+		e.Location != v.Location || e.OnlineURL != v.OnlineURL
+}
+
+// Cancel marks a published event cancelled, which also closes its registration. Cancelling a
+// cancelled event changes nothing; a draft is deleted instead.
+func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, now time.Time) (*Event, error) {
+	switch e.Status {
+	case StatusCancelled:
+		return e, nil
+	case StatusDraft:
+		return nil, &domain.ConflictError{Field: "status", Message: "a draft is not cancelled but deleted"}
+	}
+	query := `UPDATE events SET status = 'cancelled', cancelled_at = $2, revision = revision + 1,
+			updated_at = $2
+		WHERE id = $1 AND status = 'published'
+		RETURNING ` + columns
+	var r row
+	if err := sqlx.GetContext(ctx, q, &r, query, e.ID, now); err != nil {
+		return nil, fmt.Errorf("event: unable to cancel event: %w", err)
+	}
+	cancelled := r.event()
+	cancelled.Questions = e.Questions
+	return cancelled, nil
+}
+
+// Delete removes a draft and everything that belongs to it. Published and cancelled events stay,
+// because people registered for them.
+func Delete(ctx context.Context, q sqlx.ExecerContext, e *Event) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM events WHERE id = $1 AND status = 'draft'`, e.ID)
+	if err != nil {
+		return fmt.Errorf("event: unable to delete event: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &domain.ConflictError{Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+// Package panel holds an event's panelists and its agenda.
+package panel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Kinds of agenda items.
+const (
+	KindTalk  = "talk"
+	KindPanel = "panel"
+	KindQA    = "qa"
+	KindBreak = "break"
+)
+
+// Panelist is a person on the panel of an event.
+type Panelist struct {
+	ID           int64  `db:"id" json:"id"`
+	EventID      int64  `db:"event_id" json:"-"`
+	Name         string `db:"name" json:"name"`
+	Role         string `db:"role" json:"role"`
+	Organization string `db:"organization" json:"organization"`
+	Municipality string `db:"municipality" json:"municipality"`
+	Bio          string `db:"bio" json:"bio"`
+	Position     int    `db:"position" json:"position"`
+}
+
+// AgendaItem is one part of an event's programme.
+type AgendaItem struct {
+	ID          int64         `db:"id" json:"id"`
+	EventID     int64         `db:"event_id" json:"-"`
+	StartsAt    time.Time     `db:"starts_at" json:"starts_at"`
+	EndsAt      time.Time     `db:"ends_at" json:"ends_at"`
+	Title       string        `db:"title" json:"title"`
+	Kind        string        `db:"kind" json:"kind"`
+	Description string        `db:"description" json:"description"`
+	PanelistIDs pq.Int64Array `db:"panelist_ids" json:"panelist_ids"`
+}
+
+// Panelists returns the event's panelists in their listed order.
+func Panelists(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]Panelist, error) {
+	query := `SELECT id, event_id, name, role, organization, municipality, bio, position
+		FROM panelists WHERE event_id = $1 ORDER BY position, id`
+	ps := []Panelist{}
+	if err := sqlx.SelectContext(ctx, q, &ps, query, eventID); err != nil {
+		return nil, fmt.Errorf("panel: unable to fetch panelists: %w", err)
+	}
+	return ps, nil
+}
+
+// Agenda returns the event's agenda items by start time, each with its panelists' ids.
+func Agenda(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]AgendaItem, error) {
+	query := `SELECT a.id, a.event_id, a.starts_at, a.ends_at, a.title, a.kind, a.description,
+			COALESCE(array_agg(ap.panelist_id ORDER BY p.position, p.id) FILTER (WHERE ap.panelist_id IS NOT NULL), '{}') AS panelist_ids
+		FROM agenda_items a
+		LEFT JOIN agenda_item_panelists ap ON ap.agenda_item_id = a.id
+		LEFT JOIN panelists p ON p.id = ap.panelist_id
+		WHERE a.event_id = $1
+		GROUP BY a.id
+		ORDER BY a.starts_at, a.id`
+	items := []AgendaItem{}
+	if err := sqlx.SelectContext(ctx, q, &items, query, eventID); err != nil {
+		return nil, fmt.Errorf("panel: unable to fetch agenda: %w", err)
+	}
+	return items, nil
+}
+
+// AddPanelist stores a panelist of the event.
+func AddPanelist(ctx context.Context, q sqlx.ExtContext, p Panelist) (*Panelist, error) {
+	query := `INSERT INTO panelists (event_id, name, role, organization, municipality, bio, position)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, event_id, name, role, organization, municipality, bio, position`
+	var out Panelist
+	if err := sqlx.GetContext(ctx, q, &out, query, p.EventID, p.Name, p.Role, p.Organization, p.Municipality, p.Bio, p.Position); err != nil {
+		return nil, fmt.Errorf("panel: unable to add panelist: %w", err)
+	}
+	return &out, nil
+}
+
+// AddAgendaItem stores an agenda item of the event with the panelists it involves.
+func AddAgendaItem(ctx context.Context, q sqlx.ExtContext, a AgendaItem) (*AgendaItem, error) {
+	query := `INSERT INTO agenda_items (event_id, starts_at, ends_at, title, kind, description)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id, event_id, starts_at, ends_at, title, kind, description`
+	var out AgendaItem
+	if err := sqlx.GetContext(ctx, q, &out, query, a.EventID, a.StartsAt, a.EndsAt, a.Title, a.Kind, a.Description); err != nil {
+		return nil, fmt.Errorf("panel: unable to add agenda item: %w", err)
+	}
+	link := `INSERT INTO agenda_item_panelists (agenda_item_id, panelist_id)
+		SELECT $1, p.id FROM panelists p WHERE p.id = ANY($2) AND p.event_id = $3`
+	if _, err := q.ExecContext(ctx, link, out.ID, a.PanelistIDs, a.EventID); err != nil {
+		return nil, fmt.Errorf("panel: unable to link panelists: %w", err)
+	}
+	out.PanelistIDs = a.PanelistIDs
+	if out.PanelistIDs == nil {
+		out.PanelistIDs = pq.Int64Array{}
+	}
+	return &out, nil
+}

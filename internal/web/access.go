@@ -1,0 +1,104 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+const (
+	userKey  = "user"
+	eventKey = "event"
+)
+
+// What a route needs of its caller on the event it names; see auth.Need.
+const (
+	needNothing   = auth.NeedNothing
+	needOrganizer = auth.NeedOrganizer
+)
+
+// authenticate finds the user behind an `Authorization: Bearer` token. A request without one goes
+// on anonymously; a request with a bad one is refused, so that a script notices at once.
+func (s *Server) authenticate(c *gin.Context) {
+	header := c.GetHeader("Authorization")
+	if header == "" {
+		c.Next()
+		return
+	}
+	secret, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		s.respondError(c, errInvalidToken)
+		return
+	}
+	u, err := auth.UserByToken(c.Request.Context(), s.pool, strings.TrimSpace(secret))
+	if errors.Is(err, auth.ErrInvalidToken) {
+		s.respondError(c, errInvalidToken)
+		return
+	}
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Set(userKey, u)
+	c.Next()
+}
+
+// currentUser returns the authenticated user, or nil for an anonymous request.
+func currentUser(c *gin.Context) *auth.User {
+	u, _ := c.Get(userKey)
+	user, _ := u.(*auth.User)
+	return user
+}
+
+// withEvent loads the event named by :slug, checks that the caller may see it and has what the
+// route needs, and hands it to next. Every route on an event goes through here, so that the
+// permission rules are applied in exactly one place.
+func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		e, err := s.eventFor(c, need)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		next(c, e)
+	}
+}
+
+// eventFor returns the event of the request if the caller may have it for need. Drafts exist
+// only for their organizers: to everyone else they are 404, not 403.
+func (s *Server) eventFor(c *gin.Context, need auth.Need) (*event.Event, error) {
+	ctx := c.Request.Context()
+	e, err := event.BySlug(ctx, s.pool, c.Param("slug"))
+	if err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	if !e.IsPublic() {
+		ok, err := auth.Allowed(ctx, s.pool, u, e.ID, auth.NeedOrganizer)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, domain.ErrNotFound
+		}
+	}
+	if need == auth.NeedNothing {
+		return e, nil
+	}
+	if u == nil {
+		return nil, errUnauthenticated
+	}
+	ok, err := auth.Allowed(ctx, s.pool, u, e.ID, need)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.ErrForbidden
+	}
+	return e, nil
+}

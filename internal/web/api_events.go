@@ -1,0 +1,246 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/panel"
+)
+
+// Pagination limits of every list, as API.md fixes them.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// eventJSON is an event as the API shows it, with its panel and agenda.
+type eventJSON struct {
+	*event.Event
+	Panelists []panel.Panelist   `json:"panelists"`
+	Agenda    []panel.AgendaItem `json:"agenda"`
+}
+
+type page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// inputFields names, for each JSON field of an event, where its value goes.
+func inputFields(in *event.Input) map[string]any {
+	return map[string]any{
+		"slug": &in.Slug, "title": &in.Title, "subtitle": &in.Subtitle, "description": &in.Description,
+		"starts_at": &in.StartsAt, "ends_at": &in.EndsAt, "timezone": &in.Timezone,
+		"location": &in.Location, "online_url": &in.OnlineURL, "hosts": &in.Hosts,
+		"organizer_name": &in.OrganizerName, "organizer_email": &in.OrganizerEmail,
+		"capacity": &in.Capacity, "registration_opens_at": &in.RegistrationOpensAt,
+		"registration_closes_at": &in.RegistrationClosesAt, "status": &in.Status,
+		"language": &in.Language, "double_opt_in": &in.DoubleOptIn, "waitlist": &in.Waitlist,
+		"moderation": &in.Moderation, "reminder_offsets": &in.ReminderOffsets, "questions": &in.Questions,
+	}
+}
+
+// decodeEventInput applies the JSON fields to in. When a field cannot be decoded, the others are
+// validated too, so that the client learns of every problem in one answer.
+func decodeEventInput(obj map[string]json.RawMessage, in *event.Input) error {
+	err := decodeFields(obj, inputFields(in))
+	var decodeErr *domain.ValidationError
+	if !errors.As(err, &decodeErr) {
+		return err
+	}
+	var validationErr *domain.ValidationError
+	if errors.As(in.Validate(), &validationErr) {
+		for _, f := range validationErr.Fields {
+			if !decodeErr.Has(f.Field) {
+				decodeErr.Fields = append(decodeErr.Fields, f)
+			}
+		}
+	}
+	return decodeErr
+}
+
+func (s *Server) createEvent(c *gin.Context) {
+	u := currentUser(c)
+	if u == nil {
+		s.respondError(c, errUnauthenticated)
+		return
+	}
+	if !auth.CanCreateEvents(u) {
+		s.respondError(c, domain.ErrForbidden)
+		return
+	}
+	obj, err := readObject(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	in := event.NewInput()
+	if err := decodeEventInput(obj, &in); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	e, err := event.Create(c.Request.Context(), s.pool, in, u)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/events/"+e.Slug)
+	s.respondEvent(c, http.StatusCreated, e)
+}
+
+func (s *Server) getEvent(c *gin.Context, e *event.Event) {
+	s.respondEvent(c, http.StatusOK, e)
+}
+
+func (s *Server) patchEvent(c *gin.Context, e *event.Event) {
+	obj, err := readObject(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	in := event.InputOf(e)
+	if err := decodeEventInput(obj, &in); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	updated, _, err := event.Update(c.Request.Context(), s.pool, e, in)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	s.respondEvent(c, http.StatusOK, updated)
+}
+
+func (s *Server) cancelEvent(c *gin.Context, e *event.Event) {
+	cancelled, err := event.Cancel(c.Request.Context(), s.pool, e, s.now())
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	s.respondEvent(c, http.StatusOK, cancelled)
+}
+
+func (s *Server) deleteEvent(c *gin.Context, e *event.Event) {
+	if err := event.Delete(c.Request.Context(), s.pool, e); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) listEvents(c *gin.Context) {
+	limit, offset, err := pagination(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	past, err := boolQuery(c, "past")
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	events, err := event.ListPublished(c.Request.Context(), s.pool, event.ListOptions{
+		Now: s.now(), Past: past, Limit: limit + 1, Offset: offset,
+	})
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := page[*event.Event]{Items: events}
+	if len(events) > limit {
+		p.Items = events[:limit]
+		next := encodeCursor(offset + limit)
+		p.NextCursor = &next
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) listPanelists(c *gin.Context, e *event.Event) {
+	ps, err := panel.Panelists(c.Request.Context(), s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[panel.Panelist]{Items: ps})
+}
+
+func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
+	items, err := panel.Agenda(c.Request.Context(), s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[panel.AgendaItem]{Items: items})
+}
+
+// respondEvent sends the event with its panel and agenda.
+func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
+	ctx := c.Request.Context()
+	ps, err := panel.Panelists(ctx, s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	agenda, err := panel.Agenda(ctx, s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(status, eventJSON{Event: e, Panelists: ps, Agenda: agenda})
+}
+
+// pagination reads ?limit= and ?cursor=. Cursors are opaque to clients.
+func pagination(c *gin.Context) (limit, offset int, err error) {
+	v := &domain.ValidationError{}
+	limit = defaultLimit
+	if raw := c.Query("limit"); raw != "" {
+		n, convErr := strconv.Atoi(raw)
+		if convErr != nil || n < 1 || n > maxLimit {
+			v.Add("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
+		}
+		limit = n
+	}
+	if raw := c.Query("cursor"); raw != "" {
+		n, ok := decodeCursor(raw)
+		if !ok {
+			v.Add("cursor", "is not a cursor this API handed out")
+		}
+		offset = n
+	}
+	return limit, offset, v.OrNil()
+}
+
+func encodeCursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func decodeCursor(cursor string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(b) < 3 || string(b[:2]) != "o:" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(string(b[2:]))
+	return n, err == nil && n >= 0
+}
+
+// boolQuery reads an optional true/false query parameter.
+func boolQuery(c *gin.Context, name string) (bool, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		v := &domain.ValidationError{}
+		v.Add(name, "must be true or false")
+		return false, v
+	}
+	return b, nil
+}

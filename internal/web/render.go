@@ -1,0 +1,123 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/render"
+
+	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/templates"
+)
+
+// pages holds one template set per page (layout + partials + the page), parsed once at start,
+// so that pages cannot overwrite each other's blocks and a broken template stops the start.
+type pages struct {
+	sets map[string]*template.Template
+}
+
+func loadPages(messages *i18n.Bundle) (*pages, error) {
+	funcs := template.FuncMap{
+		"t": func(lang, id string, pairs ...any) string {
+			return messages.T(lang, id, pairMap(pairs))
+		},
+		"count":     messages.Count,
+		"longDate":  i18n.LongDate,
+		"shortDate": i18n.ShortDate,
+		"clock":     i18n.Clock,
+		"span":      i18n.Span,
+		"clockSpan": i18n.ClockSpan,
+		"paragraphs": func(text string) []string {
+			var out []string
+			for _, p := range strings.Split(text, "\n\n") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
+		"join":    func(items []string) string { return strings.Join(items, ", ") },
+		"listOf":  i18n.List,
+		"list":    func(items ...any) []any { return items },
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	}
+	partials, err := fs.Glob(templates.FS, "pages/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templates.FS, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{sets: map[string]*template.Template{}}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if strings.HasPrefix(name, "_") || name == "layout" {
+			continue
+		}
+		files := append([]string{"pages/layout.html"}, partials...)
+		files = append(files, file)
+		set, err := template.New(name).Funcs(funcs).ParseFS(templates.FS, files...)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		p.sets[name] = set
+	}
+	return p, nil
+}
+
+// pairMap turns "Key", value, "Key2", value2 into a map for message templates.
+func pairMap(pairs []any) map[string]any {
+	if len(pairs) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[fmt.Sprint(pairs[i])] = pairs[i+1]
+	}
+	return m
+}
+
+// Instance implements gin's render.HTMLRender.
+func (p *pages) Instance(name string, data any) render.Render {
+	return render.HTML{Template: p.sets[name], Name: "layout", Data: data}
+}
+
+// view is what every page template gets: the language, the page title and the page's own data.
+type view struct {
+	Lang  string
+	Title string
+	Path  string // the current path, for the language switch
+	Page  any
+}
+
+// renderPage renders a page in the request's language.
+func (s *Server) renderPage(c *gin.Context, status int, name, title string, page any) {
+	lang := pageLang(c)
+	c.HTML(status, name, view{Lang: lang, Title: title, Path: c.Request.URL.Path, Page: page})
+}
+
+// pageLang is the page language: German unless ?lang=en asks for English.
+func pageLang(c *gin.Context) string {
+	return i18n.Lang(c.Query("lang"))
+}
+
+// staticFiles serves CSS, fonts and images from templates/static. They change only with a new
+// build, so browsers may keep them for a day.
+func staticFiles() gin.HandlerFunc {
+	sub, err := fs.Sub(templates.FS, "static")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(c.Writer, c.Request)
+	}
+}

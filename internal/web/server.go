@@ -1,0 +1,91 @@
+// Package web serves Podium over HTTP: the pages, the JSON API under /api/v1, health checks and
+// metrics. Handlers check input, call one domain function and render; the rules live elsewhere.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/config"
+	"github.com/podium-events/podium/internal/i18n"
+)
+
+// Server holds what the handlers share. It keeps no state of its own between requests, so any
+// number of processes can serve the same database.
+type Server struct {
+	pool     *sqlx.DB
+	cfg      *config.Config
+	log      *slog.Logger
+	now      func() time.Time
+	metrics  *metrics
+	pages    *pages
+	messages *i18n.Bundle
+	engine   *gin.Engine
+}
+
+// New builds the server and its routes. It fails when a template or message catalog is broken,
+// so that a broken build never starts serving.
+func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Time) (*Server, error) {
+	messages, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages}
+	if s.pages, err = loadPages(messages); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(pool)
+	gin.SetMode(gin.ReleaseMode)
+	s.engine = gin.New()
+	s.engine.HTMLRender = s.pages
+	s.engine.ContextWithFallback = true
+	if err := s.engine.SetTrustedProxies(prefixStrings(cfg.TrustedProxies)); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler serving everything.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+func (s *Server) routes() {
+	e := s.engine
+	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, securityHeaders)
+	e.NoRoute(s.notFound)
+	e.NoMethod(s.notFound)
+	e.HandleMethodNotAllowed = false
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics.handler())
+	e.GET("/static/*path", staticFiles())
+
+	pages := e.Group("", s.timeout(requestTimeout))
+	pages.GET("/", s.homePage)
+	pages.GET("/events/:slug", s.eventPage)
+
+	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
+	api.GET("/events", s.listEvents)
+	api.POST("/events", s.createEvent)
+	api.GET("/events/:slug", s.withEvent(needNothing, s.getEvent))
+	api.PATCH("/events/:slug", s.withEvent(needOrganizer, s.patchEvent))
+	api.DELETE("/events/:slug", s.withEvent(needOrganizer, s.deleteEvent))
+	api.POST("/events/:slug/cancel", s.withEvent(needOrganizer, s.cancelEvent))
+	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
+	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
+}
