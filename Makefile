@@ -8,7 +8,7 @@ BIN := .data/bin/podium
 DEMO_ADMIN := admin@podium.localhost
 DEMO_PASSWORD := podium-demo-2020
 
-.PHONY: run test stop build bench vet clean
+.PHONY: run test stop build clean
 
 build:
 	@mkdir -p .data/bin
@@ -24,7 +24,7 @@ run: build .data/secret
 	$(BIN) migrate; \
 	echo "$(DEMO_PASSWORD)" | $(BIN) users add --email $(DEMO_ADMIN) --name "Demo Admin" --role admin --password-stdin --exist-ok >/dev/null; \
 	token="$$($(BIN) tokens create --email $(DEMO_ADMIN) --name "make run")"; \
-	printf '\n  Podium:     http://localhost:8080\n  Demo admin: %s / %s\n  API token:  %s\n  Try:        curl -H "Authorization: Bearer %s" http://localhost:8080/api/v1/events?past=true\n\n' \
+	printf "\n  Podium:     http://localhost:8080\n  Demo admin: %s / %s\n  API token:  %s\n  Try:        curl -H 'Authorization: Bearer %s' 'http://localhost:8080/api/v1/events?past=true'\n\n" \
 		"$(DEMO_ADMIN)" "$(DEMO_PASSWORD)" "$$token" "$$token"; \
 	exec $(BIN) serve --demo
 

@@ -102,3 +102,22 @@ func AddAgendaItem(ctx context.Context, q sqlx.ExtContext, a AgendaItem) (*Agend
 	}
 	return &out, nil
 }
+
+// Programme is an event's panel and agenda together, as event pages and the event JSON show them.
+type Programme struct {
+	Panelists []Panelist   `json:"panelists"`
+	Agenda    []AgendaItem `json:"agenda"`
+}
+
+// ProgrammeOf returns the event's panelists and agenda.
+func ProgrammeOf(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Programme, error) {
+	ps, err := Panelists(ctx, q, eventID)
+	if err != nil {
+		return nil, err
+	}
+	agenda, err := Agenda(ctx, q, eventID)
+	if err != nil {
+		return nil, err
+	}
+	return &Programme{Panelists: ps, Agenda: agenda}, nil
+}

@@ -24,8 +24,7 @@ const (
 // eventJSON is an event as the API shows it, with its panel and agenda.
 type eventJSON struct {
 	*event.Event
-	Panelists []panel.Panelist   `json:"panelists"`
-	Agenda    []panel.AgendaItem `json:"agenda"`
+	*panel.Programme
 }
 
 type page[T any] struct {
@@ -182,18 +181,12 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 
 // respondEvent sends the event with its panel and agenda.
 func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
-	ctx := c.Request.Context()
-	ps, err := panel.Panelists(ctx, s.pool, e.ID)
+	programme, err := panel.ProgrammeOf(c.Request.Context(), s.pool, e.ID)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	agenda, err := panel.Agenda(ctx, s.pool, e.ID)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
-	c.JSON(status, eventJSON{Event: e, Panelists: ps, Agenda: agenda})
+	c.JSON(status, eventJSON{Event: e, Programme: programme})
 }
 
 // pagination reads ?limit= and ?cursor=. Cursors are opaque to clients.

@@ -259,3 +259,21 @@ func TestListEvents(t *testing.T) {
 		expectProblem(t, h.do("GET", "/api/v1/events?"+bad, "", ""), http.StatusUnprocessableEntity)
 	}
 }
+
+// The event JSON carries its panel and agenda, and the panel and agenda have lists of their own.
+func TestEventProgrammeInJSON(t *testing.T) {
+	h := newHarness(t)
+	loadDemo(t, h)
+	e := decode[eventBody](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage", "", ""))
+	if len(e.Panelists) != 4 || e.Panelists[3].Municipality != "Stadt Pattensen" {
+		t.Errorf("panelists %+v", e.Panelists)
+	}
+	if len(e.Agenda) != 4 || e.Agenda[3].Title != "Fragen aus dem Publikum" || len(e.Agenda[3].PanelistIDs) != 4 {
+		t.Errorf("agenda %+v", e.Agenda)
+	}
+	panelists := decode[struct{ Items []struct{ Municipality string } }](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage/panelists", "", ""))
+	agenda := decode[struct{ Items []struct{ Title string } }](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage/agenda", "", ""))
+	if len(panelists.Items) != 4 || len(agenda.Items) != 4 || agenda.Items[0].Title != "Begrüßung" {
+		t.Errorf("lists: %d panelists, agenda %+v", len(panelists.Items), agenda.Items)
+	}
+}

@@ -41,15 +41,11 @@ func newMetrics(pool *sqlx.DB) *metrics {
 	return m
 }
 
-// observe counts each request under its route pattern; unmatched paths share one label, so that
-// scanners cannot blow up the number of series.
+// observe counts each request and its latency under its route pattern.
 func (m *metrics) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
+	route := routeLabel(c)
 	m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
 	m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
 }

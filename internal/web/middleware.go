@@ -35,6 +35,15 @@ func (s *Server) requestID(c *gin.Context) {
 
 func requestID(c *gin.Context) string { return c.GetString(requestIDKey) }
 
+// routeLabel names the request by its route pattern; unmatched paths share one name, so that
+// scanners can neither flood the metrics with series nor put paths into the logs.
+func routeLabel(c *gin.Context) string {
+	if route := c.FullPath(); route != "" {
+		return route
+	}
+	return "unmatched"
+}
+
 // recover turns a panic into a logged 500 instead of a dropped connection.
 func (s *Server) recover(c *gin.Context) {
 	defer func() {
@@ -54,14 +63,10 @@ func (s *Server) recover(c *gin.Context) {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	route := c.FullPath()
-	if route == "" {
-		route = "unmatched"
-	}
 	s.log.InfoContext(c.Request.Context(), "request",
 		"request_id", requestID(c),
 		"method", c.Request.Method,
-		"route", route,
+		"route", routeLabel(c),
 		"status", c.Writer.Status(),
 		"bytes", c.Writer.Size(),
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,

@@ -60,22 +60,17 @@ type agendaView struct {
 
 // eventPage shows an event: when, where, who, the agenda and the panel.
 func (s *Server) eventPage(c *gin.Context) {
-	ctx := c.Request.Context()
 	e, err := s.eventFor(c, needNothing)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	panelists, err := panel.Panelists(ctx, s.pool, e.ID)
+	programme, err := panel.ProgrammeOf(c.Request.Context(), s.pool, e.ID)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	items, err := panel.Agenda(ctx, s.pool, e.ID)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+	panelists := programme.Panelists
 	byID := make(map[int64]panel.Panelist, len(panelists))
 	for _, p := range panelists {
 		byID[p.ID] = p
@@ -83,7 +78,7 @@ func (s *Server) eventPage(c *gin.Context) {
 	now := s.now()
 	v := eventView{Event: e, Panelists: panelists, IsPast: e.IsPast(now),
 		RegistrationOpen: e.RegistrationOpen(now), RegistrationNotYet: e.RegistrationNotYetOpen(now)}
-	for _, item := range items {
+	for _, item := range programme.Agenda {
 		av := agendaView{AgendaItem: item}
 		for _, id := range item.PanelistIDs {
 			av.Panelists = append(av.Panelists, byID[id])
