@@ -1,0 +1,195 @@
+package event
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/podium-events/podium/internal/domain"
+)
+
+var start = time.Date(2027, 3, 4, 16, 0, 0, 0, time.UTC)
+
+func validInput() Input {
+	in := NewInput()
+	in.Title = "Digitale Kommune: Vom Typ zur Tat"
+	in.StartsAt, in.EndsAt = start, start.Add(90*time.Minute)
+	in.OrganizerName, in.OrganizerEmail = "ÖFIT", "veranstaltungen@example.org"
+	in.Questions = []Question{{Key: "kommunentyp", Label: "Welcher Kommunentyp?", Kind: KindSelect, Options: []string{"Die Bedächtigen", "Die Optimierer"}}}
+	return in
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Every rule of an event names its field when broken, and nothing else.
+func TestValidateNamesTheField(t *testing.T) {
+	later := func(d time.Duration) *time.Time { return ptr(start.Add(d)) }
+	manyHosts := make([]string, 11)
+	for i := range manyHosts {
+		manyHosts[i] = fmt.Sprintf("Host %d", i)
+	}
+	manyQuestions := make([]Question, 21)
+	for i := range manyQuestions {
+		manyQuestions[i] = Question{Key: fmt.Sprintf("q%d", i), Label: "Frage", Kind: KindText}
+	}
+	textQ := func(q Question) []Question { return []Question{q} }
+	selectQ := func(options ...string) []Question {
+		return []Question{{Key: "typ", Label: "Typ", Kind: KindSelect, Options: options}}
+	}
+	cases := []struct {
+		name   string
+		field  string
+		change func(*Input)
+	}{
+		{"slug too short", "slug", func(in *Input) { in.Slug = "ab" }},
+		{"slug uppercase", "slug", func(in *Input) { in.Slug = "Digitale-Kommune" }},
+		{"slug double hyphen", "slug", func(in *Input) { in.Slug = "digitale--kommune" }},
+		{"slug umlaut", "slug", func(in *Input) { in.Slug = "bürger" }},
+		{"slug too long", "slug", func(in *Input) { in.Slug = strings.Repeat("a", 81) }},
+		{"title empty", "title", func(in *Input) { in.Title = "   " }},
+		{"title 201 characters", "title", func(in *Input) { in.Title = strings.Repeat("ä", 201) }},
+		{"subtitle too long", "subtitle", func(in *Input) { in.Subtitle = strings.Repeat("x", 301) }},
+		{"description too long", "description", func(in *Input) { in.Description = strings.Repeat("x", 20_001) }},
+		{"location too long", "location", func(in *Input) { in.Location = strings.Repeat("x", 301) }},
+		{"organizer name empty", "organizer_name", func(in *Input) { in.OrganizerName = "" }},
+		{"organizer email empty", "organizer_email", func(in *Input) { in.OrganizerEmail = "" }},
+		{"organizer email invalid", "organizer_email", func(in *Input) { in.OrganizerEmail = "keine Adresse" }},
+		{"organizer email with name", "organizer_email", func(in *Input) { in.OrganizerEmail = "ÖFIT <a@example.org>" }},
+		{"start missing", "starts_at", func(in *Input) { in.StartsAt = time.Time{} }},
+		{"end missing", "ends_at", func(in *Input) { in.EndsAt = time.Time{} }},
+		{"end equals start", "ends_at", func(in *Input) { in.EndsAt = in.StartsAt }},
+		{"end before start", "ends_at", func(in *Input) { in.EndsAt = in.StartsAt.Add(-time.Hour) }},
+		{"32 days long", "ends_at", func(in *Input) { in.EndsAt = in.StartsAt.Add(32 * 24 * time.Hour) }},
+		{"time zone empty", "timezone", func(in *Input) { in.Timezone = "" }},
+		{"time zone unknown", "timezone", func(in *Input) { in.Timezone = "Mars/Olympus" }},
+		{"time zone Local", "timezone", func(in *Input) { in.Timezone = "Local" }},
+		{"online URL not http", "online_url", func(in *Input) { in.OnlineURL = "ftp://example.org/raum" }},
+		{"online URL relative", "online_url", func(in *Input) { in.OnlineURL = "raum-1" }},
+		{"online URL too long", "online_url", func(in *Input) { in.OnlineURL = "https://example.org/" + strings.Repeat("a", 2000) }},
+		{"eleven hosts", "hosts", func(in *Input) { in.Hosts = manyHosts }},
+		{"host too long", "hosts[0]", func(in *Input) { in.Hosts = []string{strings.Repeat("x", 101)} }},
+		{"capacity zero", "capacity", func(in *Input) { in.Capacity = ptr(0) }},
+		{"capacity negative", "capacity", func(in *Input) { in.Capacity = ptr(-1) }},
+		{"capacity too large", "capacity", func(in *Input) { in.Capacity = ptr(1_000_001) }},
+		{"registration closes after end", "registration_closes_at", func(in *Input) { in.RegistrationClosesAt = later(2 * time.Hour) }},
+		{"registration opens after it closes", "registration_opens_at", func(in *Input) { in.RegistrationOpensAt = later(time.Minute) }},
+		{"status cancelled", "status", func(in *Input) { in.Status = StatusCancelled }},
+		{"status unknown", "status", func(in *Input) { in.Status = "archived" }},
+		{"language", "language", func(in *Input) { in.Language = "fr" }},
+		{"reminder not a duration", "reminder_offsets[0]", func(in *Input) { in.ReminderOffsets = []string{"einen Tag"} }},
+		{"reminder zero", "reminder_offsets[0]", func(in *Input) { in.ReminderOffsets = []string{"0s"} }},
+		{"reminder too early", "reminder_offsets[0]", func(in *Input) { in.ReminderOffsets = []string{"1000h"} }},
+		{"reminder fraction of a second", "reminder_offsets[0]", func(in *Input) { in.ReminderOffsets = []string{"90.5s"} }},
+		{"reminder twice", "reminder_offsets[1]", func(in *Input) { in.ReminderOffsets = []string{"24h", "1440m"} }},
+		{"six reminders", "reminder_offsets", func(in *Input) { in.ReminderOffsets = []string{"1h", "2h", "3h", "4h", "5h", "6h"} }},
+		{"21 questions", "questions", func(in *Input) { in.Questions = manyQuestions }},
+		{"question key empty", "questions[0].key", func(in *Input) { in.Questions = textQ(Question{Label: "L", Kind: KindText}) }},
+		{"question key uppercase", "questions[0].key", func(in *Input) { in.Questions = textQ(Question{Key: "Typ", Label: "L", Kind: KindText}) }},
+		{"question key starts with digit", "questions[0].key", func(in *Input) { in.Questions = textQ(Question{Key: "1typ", Label: "L", Kind: KindText}) }},
+		{"question key twice", "questions[1].key", func(in *Input) {
+			in.Questions = []Question{{Key: "typ", Label: "L", Kind: KindText}, {Key: "typ", Label: "L2", Kind: KindText}}
+		}},
+		{"question label empty", "questions[0].label", func(in *Input) { in.Questions = textQ(Question{Key: "typ", Kind: KindText}) }},
+		{"question label too long", "questions[0].label", func(in *Input) {
+			in.Questions = textQ(Question{Key: "typ", Label: strings.Repeat("x", 301), Kind: KindText})
+		}},
+		{"question kind unknown", "questions[0].kind", func(in *Input) { in.Questions = textQ(Question{Key: "typ", Label: "L", Kind: "radio"}) }},
+		{"select with one option", "questions[0].options", func(in *Input) { in.Questions = selectQ("nur eine") }},
+		{"select option twice", "questions[0].options[1]", func(in *Input) { in.Questions = selectQ("a", "a") }},
+		{"select option empty", "questions[0].options[1]", func(in *Input) { in.Questions = selectQ("a", " ") }},
+		{"text question with options", "questions[0].options", func(in *Input) {
+			in.Questions = textQ(Question{Key: "typ", Label: "L", Kind: KindText, Options: []string{"a", "b"}})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := validInput()
+			c.change(&in)
+			err := in.Validate()
+			var v *domain.ValidationError
+			if !errors.As(err, &v) {
+				t.Fatalf("err = %v, want a validation error", err)
+			}
+			if len(v.Fields) != 1 || v.Fields[0].Field != c.field {
+				t.Fatalf("fields %+v, want exactly %s", v.Fields, c.field)
+			}
+		})
+	}
+}
+
+// Limits count characters, not bytes, and surrounding spaces are forgiven.
+func TestValidateAcceptsTheEdges(t *testing.T) {
+	in := validInput()
+	in.Title = "  " + strings.Repeat("ä", 200) + "  "
+	in.Slug = strings.Repeat("a", 80)
+	in.Capacity = ptr(1_000_000)
+	in.Hosts = []string{" ÖFIT ", "", "KGSt"}
+	in.ReminderOffsets = []string{"720h", "1m", "1h30m", "24h", "10m"}
+	in.RegistrationOpensAt = ptr(start.Add(-30 * 24 * time.Hour))
+	in.RegistrationClosesAt = ptr(in.EndsAt)
+	v, err := in.validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len([]rune(v.Title)) != 200 || len(v.Hosts) != 2 || v.Hosts[0] != "ÖFIT" || len(v.offsets) != 5 || !v.closesAt.Equal(in.EndsAt) {
+		t.Errorf("normalised input: title %d runes, hosts %q, offsets %v, closes %v", len([]rune(v.Title)), v.Hosts, v.offsets, v.closesAt)
+	}
+	if err := validInput().Validate(); err != nil {
+		t.Errorf("valid input: %v", err)
+	}
+}
+
+// Slugs derived from German titles spell umlauts out and stay short.
+func TestDerivedSlugs(t *testing.T) {
+	cases := map[string]string{
+		"Digitale Kommune: Eine Typfrage?": "digitale-kommune-eine-typfrage",
+		"Übergänge für Bürgerinnen":        "uebergaenge-fuer-buergerinnen",
+		"Straße & Öffentlichkeit":          "strasse-und-oeffentlichkeit",
+		"?!":                               "veranstaltung",
+	}
+	for title, want := range cases {
+		got := derivedSlugs(title)
+		if got[0] != want || got[1] != want+"-2" {
+			t.Errorf("derivedSlugs(%q) = %q, %q", title, got[0], got[1])
+		}
+	}
+	long := derivedSlugs(strings.Repeat("Verwaltungsdigitalisierung ", 10))
+	if len(long[len(long)-1]) > maxSlugLen || !slugPattern.MatchString(long[0]) {
+		t.Errorf("long title gives %q", long[len(long)-1])
+	}
+}
+
+// Reminder offsets read as people write them.
+func TestOffsetsJSON(t *testing.T) {
+	b, err := json.Marshal(Offsets{24 * time.Hour, 90 * time.Minute, 45 * time.Minute, 90 * time.Second})
+	if err != nil || string(b) != `["24h","1h30m","45m","1m30s"]` {
+		t.Fatalf("%s, %v", b, err)
+	}
+}
+
+// Registration is open only for published events and only inside the window.
+func TestRegistrationWindow(t *testing.T) {
+	opens := start.Add(-7 * 24 * time.Hour)
+	e := &Event{Status: StatusPublished, StartsAt: start, RegistrationOpensAt: &opens, RegistrationClosesAt: start}
+	cases := []struct {
+		status     string
+		at         time.Time
+		open, soon bool
+	}{
+		{StatusPublished, opens.Add(-time.Minute), false, true},
+		{StatusPublished, opens, true, false},
+		{StatusPublished, start.Add(-time.Second), true, false},
+		{StatusPublished, start, false, false},
+		{StatusDraft, opens.Add(time.Hour), false, false},
+		{StatusCancelled, opens.Add(time.Hour), false, false},
+	}
+	for _, c := range cases {
+		e.Status = c.status
+		if e.RegistrationOpen(c.at) != c.open || e.RegistrationNotYetOpen(c.at) != c.soon {
+			t.Errorf("%s at %v: open %v, not yet %v", c.status, c.at, e.RegistrationOpen(c.at), e.RegistrationNotYetOpen(c.at))
+		}
+	}
+}
