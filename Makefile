@@ -29,6 +29,8 @@ run: build .data/secret
 	exec $(BIN) serve --demo
 
 test:
+	@unformatted="$$(gofmt -l cmd internal templates migrations)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
 	$(GO) vet ./...; \
 	$(GO) test -race -count=1 ./...

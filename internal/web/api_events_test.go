@@ -271,7 +271,9 @@ func TestEventProgrammeInJSON(t *testing.T) {
 	if len(e.Agenda) != 4 || e.Agenda[3].Title != "Fragen aus dem Publikum" || len(e.Agenda[3].PanelistIDs) != 4 {
 		t.Errorf("agenda %+v", e.Agenda)
 	}
-	panelists := decode[struct{ Items []struct{ Municipality string } }](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage/panelists", "", ""))
+	panelists := decode[struct {
+		Items []struct{ Municipality string }
+	}](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage/panelists", "", ""))
 	agenda := decode[struct{ Items []struct{ Title string } }](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage/agenda", "", ""))
 	if len(panelists.Items) != 4 || len(agenda.Items) != 4 || agenda.Items[0].Title != "Begrüßung" {
 		t.Errorf("lists: %d panelists, agenda %+v", len(panelists.Items), agenda.Items)
