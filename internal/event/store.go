@@ -49,9 +49,17 @@ func offsetSeconds(offsets []time.Duration) pq.Int64Array {
 
 // BySlug returns the event with that slug and its questions, whatever its status.
 func BySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*Event, error) {
+	return one(ctx, q, `SELECT `+columns+` FROM events WHERE slug = $1`, slug)
+}
+
+// ByID returns the event with that id and its questions.
+func ByID(ctx context.Context, q sqlx.QueryerContext, id int64) (*Event, error) {
+	return one(ctx, q, `SELECT `+columns+` FROM events WHERE id = $1`, id)
+}
+
+func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Event, error) {
 	var r row
-	query := `SELECT ` + columns + ` FROM events WHERE slug = $1`
-	if err := sqlx.GetContext(ctx, q, &r, query, slug); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, query, arg); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, domain.ErrNotFound
 		}

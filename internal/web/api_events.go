@@ -13,6 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // Pagination limits of every list, as API.md fixes them.
@@ -21,10 +22,13 @@ const (
 	maxLimit     = 500
 )
 
-// eventJSON is an event as the API shows it, with its panel and agenda.
+// eventJSON is an event as the API shows it, with its panel, agenda and seats.
 type eventJSON struct {
 	*event.Event
 	*panel.Programme
+	Registered int  `json:"registered"`
+	Waitlisted int  `json:"waitlisted"`
+	SeatsLeft  *int `json:"seats_left"` // null: unlimited
 }
 
 type page[T any] struct {
@@ -181,12 +185,19 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 
 // respondEvent sends the event with its panel and agenda.
 func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
-	programme, err := panel.ProgrammeOf(c.Request.Context(), s.pool, e.ID)
+	ctx := c.Request.Context()
+	programme, err := panel.ProgrammeOf(ctx, s.pool, e.ID)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(status, eventJSON{Event: e, Programme: programme})
+	counts, err := registration.CountsOf(ctx, s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(status, eventJSON{Event: e, Programme: programme, Registered: counts.Confirmed,
+		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 
 // pagination reads ?limit= and ?cursor=. Cursors are opaque to clients.

@@ -88,4 +88,11 @@ func (s *Server) routes() {
 	api.POST("/events/:slug/cancel", s.withEvent(needOrganizer, s.cancelEvent))
 	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
 	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
+	api.POST("/events/:slug/registrations", s.withEvent(needNothing, s.register))
+
+	// The manage token is the credential: whoever holds it manages that one registration.
+	api.GET("/registrations/:token", s.getRegistration)
+	api.POST("/registrations/:token/confirm", s.confirmRegistration)
+	api.POST("/registrations/:token/cancel", s.cancelRegistration)
+	api.DELETE("/registrations/:token", s.eraseRegistration)
 }

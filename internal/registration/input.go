@@ -1,0 +1,142 @@
+package registration
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// Limits on what an attendee types.
+const (
+	maxNameLen       = 200
+	maxEmailLen      = 254
+	maxFieldLen      = 200
+	maxTextAnswerLen = 500
+	maxTextareaLen   = 5_000
+)
+
+// Input is what a person sends to register.
+type Input struct {
+	Name         string
+	Email        string
+	Organization string
+	Municipality string
+	Role         string
+	Answers      map[string]json.RawMessage // keyed by question key
+	Consent      bool
+	Language     string
+}
+
+// validate checks the input against the event's questions and returns the answers to store.
+func (in *Input) validate(e *event.Event) (json.RawMessage, error) {
+	for _, s := range []*string{&in.Name, &in.Email, &in.Organization, &in.Municipality, &in.Role, &in.Language} {
+		*s = strings.TrimSpace(*s)
+	}
+	v := &domain.ValidationError{}
+	if n := utf8.RuneCountInString(in.Name); n == 0 {
+		v.Add("name", "is required")
+	} else if n > maxNameLen {
+		v.Add("name", fmt.Sprintf("must be at most %d characters long", maxNameLen))
+	}
+	if in.Email == "" {
+		v.Add("email", "is required")
+	} else if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > maxEmailLen {
+		v.Add("email", "must be an email address such as name@kommune.de")
+	}
+	for _, f := range []struct{ field, value string }{{"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
+		if utf8.RuneCountInString(f.value) > maxFieldLen {
+			v.Add(f.field, fmt.Sprintf("must be at most %d characters long", maxFieldLen))
+		}
+	}
+	if !in.Consent {
+		v.Add("consent", "must be true: registration needs consent to the processing of the data")
+	}
+	switch in.Language {
+	case "":
+		in.Language = e.Language
+	case "de", "en":
+	default:
+		v.Add("language", "must be de or en")
+	}
+	answers := validateAnswers(in.Answers, e.Questions, v)
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(answers)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// validateAnswers checks each answer against its question: required ones present, select answers
+// among the options, checkboxes true or false, texts within their length.
+func validateAnswers(raw map[string]json.RawMessage, questions []event.Question, v *domain.ValidationError) map[string]any {
+	known := map[string]bool{}
+	answers := map[string]any{}
+	for _, q := range questions {
+		known[q.Key] = true
+		field := "answers." + q.Key
+		value, present := raw[q.Key]
+		if !present || string(value) == "null" {
+			if q.Required {
+				v.Add(field, "is required")
+			}
+			continue
+		}
+		switch q.Kind {
+		case event.KindCheckbox:
+			var b bool
+			if json.Unmarshal(value, &b) != nil {
+				v.Add(field, "must be true or false")
+				continue
+			}
+			if q.Required && !b {
+				v.Add(field, "must be ticked")
+				continue
+			}
+			answers[q.Key] = b
+		default:
+			var s string
+			if json.Unmarshal(value, &s) != nil {
+				v.Add(field, "must be a string")
+				continue
+			}
+			s = strings.TrimSpace(s)
+			limit := maxTextAnswerLen
+			if q.Kind == event.KindTextarea {
+				limit = maxTextareaLen
+			}
+			switch {
+			case s == "" && q.Required:
+				v.Add(field, "is required")
+			case utf8.RuneCountInString(s) > limit:
+				v.Add(field, fmt.Sprintf("must be at most %d characters long", limit))
+			case s != "" && q.Kind == event.KindSelect && !contains(q.Options, s):
+				v.Add(field, "must be one of the offered options")
+			case s != "":
+				answers[q.Key] = s
+			}
+		}
+	}
+	for key := range raw {
+		if !known[key] {
+			v.Add("answers."+key, "this event asks no such question")
+		}
+	}
+	return answers
+}
+
+func contains(options []string, s string) bool {
+	for _, o := range options {
+		if o == s {
+			return true
+		}
+	}
+	return false
+}

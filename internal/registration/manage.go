@@ -1,0 +1,189 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// Conflicts a person can run into when registering, each with a message they can act on.
+var (
+	errCancelled  = &domain.ConflictError{Message: "the event has been cancelled"}
+	errClosed     = &domain.ConflictError{Message: "registration for this event is closed"}
+	errNotYetOpen = &domain.ConflictError{Message: "registration for this event has not opened yet"}
+	errFull       = &domain.ConflictError{Message: "the event is fully booked and has no waitlist"}
+	errDuplicate  = &domain.ConflictError{Field: "email", Message: "this email address is registered for the event already"}
+)
+
+// Register records a registration and returns it with its manage token, which the caller
+// mails and never stores. With double opt-in the registration waits for confirmation and takes
+// no seat yet; otherwise it takes a seat, or a place on the waitlist when the event is full.
+func Register(ctx context.Context, pool *sqlx.DB, e *event.Event, in Input, now time.Time) (*Registration, string, error) {
+	answers, err := in.validate(e)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := checkOpen(e, now); err != nil {
+		return nil, "", err
+	}
+	token, hash, err := newToken()
+	if err != nil {
+		return nil, "", fmt.Errorf("registration: token: %w", err)
+	}
+	var r Registration
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		status := StatusPending
+		if !e.DoubleOptIn {
+			if status, err = seatOrWaitlist(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
+				role, answers, language, consent_at, token_hash, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $2 = 'confirmed' THEN $10::timestamptz END)
+			RETURNING ` + columns
+		return sqlx.GetContext(ctx, tx, &r, query, e.ID, status, in.Name, in.Email, in.Organization,
+			in.Municipality, in.Role, answers, in.Language, now, hash)
+	})
+	if isUniqueViolation(err) {
+		return nil, "", errDuplicate
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return &r, token, nil
+}
+
+func checkOpen(e *event.Event, now time.Time) error {
+	switch {
+	case e.Status == event.StatusCancelled:
+		return errCancelled
+	case e.RegistrationNotYetOpen(now):
+		return errNotYetOpen
+	case !e.RegistrationOpen(now):
+		return errClosed
+	}
+	return nil
+}
+
+// seatOrWaitlist takes a seat if one is left, else a place on the waitlist if the event has one.
+func seatOrWaitlist(ctx context.Context, tx *sqlx.Tx, e *event.Event) (string, error) {
+	ok, err := takeSeat(ctx, tx, e.ID)
+	switch {
+	case err != nil:
+		return "", err
+	case ok:
+		return StatusConfirmed, nil
+	case e.Waitlist:
+		return StatusWaitlisted, nil
+	}
+	return "", errFull
+}
+
+// ByToken returns the registration a manage token belongs to.
+func ByToken(ctx context.Context, q sqlx.QueryerContext, token string) (*Registration, error) {
+	return byToken(ctx, q, token, false)
+}
+
+// Confirm confirms the email address of a pending registration: it takes a seat, or a place on
+// the waitlist if the event filled up meanwhile. Confirming again changes nothing.
+func Confirm(ctx context.Context, pool *sqlx.DB, token string) (*Registration, error) {
+	return change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
+		if r.Status != StatusPending {
+			return r, nil
+		}
+		if e.Status == event.StatusCancelled {
+			return nil, errCancelled
+		}
+		status, err := seatOrWaitlist(ctx, tx, e)
+		if err != nil {
+			return nil, err
+		}
+		return setStatus(ctx, tx, r.ID, status)
+	})
+}
+
+// Cancel cancels a registration. A freed seat goes to the first person on the waitlist, who is
+// returned as promoted (nil if nobody waited). Cancelling again changes nothing.
+func Cancel(ctx context.Context, pool *sqlx.DB, token string) (cancelled, promoted *Registration, err error) {
+	cancelled, err = change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
+		if r.Status == StatusCancelled {
+			return r, nil
+		}
+		out, err := setStatus(ctx, tx, r.ID, StatusCancelled)
+		if err != nil || r.Status != StatusConfirmed {
+			return out, err
+		}
+		if err := freeSeat(ctx, tx, e.ID); err != nil {
+			return nil, err
+		}
+		if e.Status != event.StatusCancelled {
+			promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID)
+		}
+		return out, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return cancelled, promoted, nil
+}
+
+// Erase cancels the registration (freeing its seat) and deletes the attendee's personal data at
+// once. The token stops working; only an anonymous, cancelled row remains for the counts.
+func Erase(ctx context.Context, pool *sqlx.DB, token string) (promoted *Registration, err error) {
+	_, promoted, err = Cancel(ctx, pool, token)
+	if err != nil {
+		return nil, err
+	}
+	_, dead, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	query := `UPDATE registrations SET name = '', email = '', organization = '', municipality = '',
+			role = '', answers = '{}', token_hash = $2, erased_at = now(), updated_at = now()
+		WHERE token_hash = $1`
+	if _, err := pool.ExecContext(ctx, query, hashToken(token), dead); err != nil {
+		return nil, fmt.Errorf("registration: erase: %w", err)
+	}
+	return promoted, nil
+}
+
+// change runs fn on the token's registration with the event and the registration locked, in
+// that order, in one transaction.
+func change(ctx context.Context, pool *sqlx.DB, token string,
+	fn func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error)) (*Registration, error) {
+	eventID, err := eventIDByToken(ctx, pool, token)
+	if err != nil {
+		return nil, err
+	}
+	var out *Registration
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		if err := lockEvent(ctx, tx, eventID); err != nil {
+			return err
+		}
+		e, err := event.ByID(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		r, err := byToken(ctx, tx, token, true)
+		if err != nil {
+			return err
+		}
+		out, err = fn(tx, e, r)
+		return err
+	})
+	return out, err
+}
+
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505"
+}
