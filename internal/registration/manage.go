@@ -118,16 +118,8 @@ func Cancel(ctx context.Context, pool *sqlx.DB, token string) (cancelled, promot
 		if r.Status == StatusCancelled {
 			return r, nil
 		}
-		out, err := setStatus(ctx, tx, r.ID, StatusCancelled)
-		if err != nil || r.Status != StatusConfirmed {
-			return out, err
-		}
-		if err := freeSeat(ctx, tx, e.ID); err != nil {
-			return nil, err
-		}
-		if e.Status != event.StatusCancelled {
-			promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID)
-		}
+		out, p, err := move(ctx, tx, e, r, StatusCancelled)
+		promoted = p
 		return out, err
 	})
 	if err != nil {

@@ -200,17 +200,27 @@ func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 
-// pagination reads ?limit= and ?cursor=. Cursors are opaque to clients.
-func pagination(c *gin.Context) (limit, offset int, err error) {
-	v := &domain.ValidationError{}
-	limit = defaultLimit
-	if raw := c.Query("limit"); raw != "" {
-		n, convErr := strconv.Atoi(raw)
-		if convErr != nil || n < 1 || n > maxLimit {
-			v.Add("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
-		}
-		limit = n
+// limitQuery reads ?limit=, from 1 to maxLimit.
+func limitQuery(c *gin.Context) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return defaultLimit, nil
 	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxLimit {
+		v := &domain.ValidationError{}
+		v.Add("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
+		return 0, v
+	}
+	return n, nil
+}
+
+// pagination reads ?limit= and an offset ?cursor=. Cursors are opaque to clients.
+func pagination(c *gin.Context) (limit, offset int, err error) {
+	if limit, err = limitQuery(c); err != nil {
+		return 0, 0, err
+	}
+	v := &domain.ValidationError{}
 	if raw := c.Query("cursor"); raw != "" {
 		n, ok := decodeCursor(raw)
 		if !ok {

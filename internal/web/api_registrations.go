@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
 )
@@ -85,4 +87,71 @@ func (s *Server) eraseRegistration(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// registrationStatuses are the values ?status= accepts on the organizer's list.
+var registrationStatuses = map[string]bool{
+	registration.StatusPending: true, registration.StatusConfirmed: true,
+	registration.StatusWaitlisted: true, registration.StatusCancelled: true,
+}
+
+func (s *Server) listRegistrations(c *gin.Context, e *event.Event) {
+	limit, err := limitQuery(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	status := c.Query("status")
+	if status != "" && !registrationStatuses[status] {
+		v.Add("status", "must be pending, confirmed, waitlisted or cancelled")
+	}
+	var afterID int64
+	if raw := c.Query("cursor"); raw != "" {
+		id, ok := decodeCursor(raw)
+		if !ok {
+			v.Add("cursor", "is not a cursor this API handed out")
+		}
+		afterID = int64(id)
+	}
+	if err := v.OrNil(); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	items, err := registration.List(c.Request.Context(), s.pool, e.ID, registration.ListOptions{Status: status, AfterID: afterID, Limit: limit + 1})
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := page[registration.Registration]{Items: items}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		next := encodeCursor(int(p.Items[limit-1].ID))
+		p.NextCursor = &next
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.respondError(c, domain.ErrNotFound)
+		return
+	}
+	obj, err := readObject(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	var ch registration.Change
+	if err := decodeFields(obj, map[string]any{"status": &ch.Status, "attended": &ch.Attended}); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	r, err := registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
 }

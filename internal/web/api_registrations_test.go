@@ -156,3 +156,60 @@ func TestManageByToken(t *testing.T) {
 		t.Error("a manage token reached the logs")
 	}
 }
+
+// Organizers list their event's registrations by status, page through them, mark attendance and
+// move people; nobody else sees the list.
+func TestOrganizerRegistrations(t *testing.T) {
+	h := newHarness(t)
+	_, orgaToken := h.user("orga@example.org", auth.RoleOrganizer)
+	_, otherToken := h.user("other@example.org", auth.RoleOrganizer)
+	e := publishedEvent(t, h, orgaToken, "")
+	for i := range 3 {
+		h.do("POST", "/api/v1/events/"+e.Slug+"/registrations", "", strings.Replace(attendee, "erika@", fmt.Sprintf("p%d@", i), 1))
+	}
+	path := "/api/v1/events/" + e.Slug + "/registrations"
+	expectProblem(t, h.do("GET", path, "", ""), http.StatusUnauthorized)
+	expectProblem(t, h.do("GET", path, otherToken, ""), http.StatusForbidden)
+
+	type item struct {
+		ID       int64  `json:"id"`
+		Status   string `json:"status"`
+		Email    string `json:"email"`
+		Attended bool   `json:"attended"`
+	}
+	type list struct {
+		Items      []item  `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	all := decode[list](t, h.do("GET", path+"?limit=2", orgaToken, ""))
+	if len(all.Items) != 2 || all.NextCursor == nil {
+		t.Fatalf("first page %+v", all)
+	}
+	rest := decode[list](t, h.do("GET", path+"?limit=2&cursor="+*all.NextCursor, orgaToken, ""))
+	if len(rest.Items) != 1 || rest.NextCursor != nil || rest.Items[0].Email != "p2@pattensen.example" {
+		t.Fatalf("second page %+v", rest)
+	}
+	waiting := decode[list](t, h.do("GET", path+"?status=waitlisted", orgaToken, ""))
+	if len(waiting.Items) != 1 || waiting.Items[0].ID != rest.Items[0].ID {
+		t.Fatalf("waitlisted %+v", waiting)
+	}
+	expectProblem(t, h.do("GET", path+"?status=maybe", orgaToken, ""), http.StatusUnprocessableEntity)
+
+	first := all.Items[0]
+	one := fmt.Sprintf("%s/%d", path, first.ID)
+	if got := decode[item](t, h.do("PATCH", one, orgaToken, `{"attended": true}`)); !got.Attended || got.Status != "confirmed" {
+		t.Errorf("attendance: %+v", got)
+	}
+	expectProblem(t, h.do("PATCH", fmt.Sprintf("%s/%d", path, waiting.Items[0].ID), orgaToken, `{"status": "confirmed"}`), http.StatusConflict)
+	expectProblem(t, h.do("PATCH", one, orgaToken, `{"status": "pending"}`), http.StatusUnprocessableEntity)
+	expectProblem(t, h.do("PATCH", one, otherToken, `{"status": "cancelled"}`), http.StatusForbidden)
+	expectProblem(t, h.do("PATCH", path+"/999999", orgaToken, `{"attended": true}`), http.StatusNotFound)
+
+	if got := decode[item](t, h.do("PATCH", one, orgaToken, `{"status": "cancelled"}`)); got.Status != "cancelled" {
+		t.Errorf("cancel: %+v", got)
+	}
+	promoted := decode[list](t, h.do("GET", path+"?status=confirmed", orgaToken, ""))
+	if len(promoted.Items) != 2 || promoted.Items[1].ID != waiting.Items[0].ID {
+		t.Errorf("after cancelling, the waiting person holds the seat: %+v", promoted)
+	}
+}

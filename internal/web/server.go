@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
 	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
 	api.POST("/events/:slug/registrations", s.withEvent(needNothing, s.register))
+	api.GET("/events/:slug/registrations", s.withEvent(needOrganizer, s.listRegistrations))
+	api.PATCH("/events/:slug/registrations/:id", s.withEvent(needOrganizer, s.changeRegistration))
 
 	// The manage token is the credential: whoever holds it manages that one registration.
 	api.GET("/registrations/:token", s.getRegistration)

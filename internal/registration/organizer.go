@@ -1,0 +1,108 @@
+package registration
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// ListOptions selects and pages an event's registrations for its organizers.
+type ListOptions struct {
+	Status  string // empty: every status
+	AfterID int64  // keyset cursor: only registrations with a larger id
+	Limit   int
+}
+
+// List returns the event's registrations in the order they came in.
+func List(ctx context.Context, q sqlx.QueryerContext, eventID int64, opt ListOptions) ([]Registration, error) {
+	query := `SELECT ` + columns + ` FROM registrations
+		WHERE event_id = $1 AND ($2 = '' OR status = $2) AND id > $3 AND erased_at IS NULL
+		ORDER BY id LIMIT $4`
+	out := []Registration{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.AfterID, opt.Limit); err != nil {
+		return nil, fmt.Errorf("registration: list: %w", err)
+	}
+	return out, nil
+}
+
+// Change is what an organizer changes on a registration; nil fields stay as they are.
+type Change struct {
+	Status   *string
+	Attended *bool
+}
+
+// ChangeByOrganizer applies an organizer's change. Confirming takes a seat and is refused when
+// the event is full; cancelling a confirmed registration gives the seat to the next in line.
+func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, ch Change) (*Registration, error) {
+	if ch.Status != nil {
+		switch *ch.Status {
+		case StatusConfirmed, StatusWaitlisted, StatusCancelled:
+		default:
+			v := &domain.ValidationError{}
+			v.Add("status", "must be confirmed, waitlisted or cancelled")
+			return nil, v
+		}
+	}
+	var out *Registration
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		if err := lockEvent(ctx, tx, e.ID); err != nil {
+			return err
+		}
+		var r Registration
+		query := `SELECT ` + columns + ` FROM registrations WHERE id = $1 AND event_id = $2 AND erased_at IS NULL FOR UPDATE`
+		if err := sqlx.GetContext(ctx, tx, &r, query, id, e.ID); errors.Is(err, sql.ErrNoRows) {
+			return domain.ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("registration: fetch: %w", err)
+		}
+		out = &r
+		if ch.Status != nil && *ch.Status != r.Status {
+			var err error
+			if out, _, err = move(ctx, tx, e, &r, *ch.Status); err != nil {
+				return err
+			}
+		}
+		if ch.Attended != nil {
+			query := `UPDATE registrations SET attended = $2, updated_at = now() WHERE id = $1 RETURNING ` + columns
+			return sqlx.GetContext(ctx, tx, out, query, id, *ch.Attended)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// move changes a locked registration's status, keeping the seat counter right. A seat freed by a
+// cancellation goes to whoever has waited longest, who is returned as promoted.
+func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string) (out, promoted *Registration, err error) {
+	if r.Status == StatusCancelled {
+		return nil, nil, &domain.ConflictError{Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
+	}
+	if r.Status == StatusConfirmed {
+		if err := freeSeat(ctx, tx, e.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if to == StatusConfirmed {
+		ok, err := takeSeat(ctx, tx, e.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, &domain.ConflictError{Field: "status", Message: "the event is fully booked; raise its capacity first"}
+		}
+	}
+	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {
+		return nil, nil, err
+	}
+	if to == StatusCancelled && r.Status == StatusConfirmed && e.Status != event.StatusCancelled {
+		promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID)
+	}
+	return out, promoted, err
+}
