@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db/dbtest"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
 )
@@ -211,5 +213,37 @@ func TestOrganizerRegistrations(t *testing.T) {
 	promoted := decode[list](t, h.do("GET", path+"?status=confirmed", orgaToken, ""))
 	if len(promoted.Items) != 2 || promoted.Items[1].ID != waiting.Items[0].ID {
 		t.Errorf("after cancelling, the waiting person holds the seat: %+v", promoted)
+	}
+}
+
+// One address may register 30 times a minute; the 31st attempt is told when to come back and
+// changes nothing. PODIUM_RATE_LIMITS=off lifts the limit.
+func TestRegistrationRateLimit(t *testing.T) {
+	for _, limits := range []bool{true, false} {
+		h := newHarnessWith(t, dbtest.New(t), limits)
+		_, token := h.user("orga@example.org", auth.RoleOrganizer)
+		e := publishedEvent(t, h, token, `"capacity": null,`)
+		path := "/api/v1/events/" + e.Slug + "/registrations"
+		for i := range 30 {
+			if rec := h.do("POST", path, "", strings.Replace(attendee, "erika@", fmt.Sprintf("p%d@", i), 1)); rec.Code != http.StatusCreated {
+				t.Fatalf("registration %d: %d %s", i, rec.Code, rec.Body)
+			}
+		}
+		rec := h.do("POST", path, "", strings.Replace(attendee, "erika@", "p31@", 1))
+		if !limits {
+			if rec.Code != http.StatusCreated {
+				t.Errorf("limits off: %d", rec.Code)
+			}
+			continue
+		}
+		expectProblem(t, rec, http.StatusTooManyRequests)
+		if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 || s > 60 {
+			t.Errorf("Retry-After %q", rec.Header().Get("Retry-After"))
+		}
+		var n int
+		h.pool.Get(&n, `SELECT count(*) FROM registrations`)
+		if n != 30 {
+			t.Errorf("%d registrations, want 30", n)
+		}
 	}
 }

@@ -42,8 +42,13 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessOn(t *testing.T, pool *sqlx.DB) *harness {
 	t.Helper()
+	return newHarnessWith(t, pool, true)
+}
+
+func newHarnessWith(t *testing.T, pool *sqlx.DB, rateLimits bool) *harness {
+	t.Helper()
 	base, _ := url.Parse("http://podium.test")
-	cfg := &config.Config{BaseURL: base, RetentionDays: 180, RateLimits: true, Secret: bytes.Repeat([]byte("s"), 32)}
+	cfg := &config.Config{BaseURL: base, RetentionDays: 180, RateLimits: rateLimits, Secret: bytes.Repeat([]byte("s"), 32)}
 	h := &harness{t: t, pool: pool, now: testNow, logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(h.logs, nil))
 	srv, err := web.New(pool, cfg, log, func() time.Time { return h.now })

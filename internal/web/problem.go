@@ -39,6 +39,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		conflict   *domain.ConflictError
 		malformed  *malformedError
 		tooLarge   *http.MaxBytesError
+		limited    *rateLimitedError
 	)
 	switch {
 	case errors.As(err, &validation):
@@ -57,6 +58,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		if conflict.Field != "" {
 			p.Errors = []domain.FieldError{{Field: conflict.Field, Message: conflict.Message}}
 		}
+	case errors.As(err, &limited):
+		retry := limited.seconds()
+		p.Status, p.Type, p.Title = http.StatusTooManyRequests, "urn:podium:problem:rate-limited", "Too many requests"
+		p.Detail = "Too many requests from your address; please try again in " + retry + " seconds."
+		c.Header("Retry-After", retry)
 	case errors.Is(err, errUnauthenticated), errors.Is(err, errInvalidToken):
 		p.Status, p.Type, p.Title = http.StatusUnauthorized, "urn:podium:problem:unauthenticated", "Not authenticated"
 		p.Detail = err.Error()

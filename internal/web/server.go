@@ -88,7 +88,7 @@ func (s *Server) routes() {
 	api.POST("/events/:slug/cancel", s.withEvent(needOrganizer, s.cancelEvent))
 	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
 	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
-	api.POST("/events/:slug/registrations", s.withEvent(needNothing, s.register))
+	api.POST("/events/:slug/registrations", s.limitPerAddress("registrations", registrationRate), s.withEvent(needNothing, s.register))
 	api.GET("/events/:slug/registrations", s.withEvent(needOrganizer, s.listRegistrations))
 	api.PATCH("/events/:slug/registrations/:id", s.withEvent(needOrganizer, s.changeRegistration))
 

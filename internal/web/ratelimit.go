@@ -1,0 +1,49 @@
+package web
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/ulule/limiter/v3"
+	"github.com/ulule/limiter/v3/drivers/store/memory"
+)
+
+// registrationRate bounds registrations per client address. A whole town hall may sit behind one
+// address, so the limit stops scripts, not colleagues registering together.
+var registrationRate = limiter.Rate{Period: time.Minute, Limit: 30}
+
+// rateLimitedError is a client over its limit; it may try again after RetryAfter.
+type rateLimitedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *rateLimitedError) Error() string { return "rate limit reached" }
+
+// seconds is the Retry-After value: whole seconds, at least one.
+func (e *rateLimitedError) seconds() string {
+	return strconv.Itoa(max(int(e.RetryAfter/time.Second), 1))
+}
+
+// limitPerAddress returns middleware allowing each client address rate requests. Counters live in
+// this process: behind a load balancer each process allows the rate, which still stops floods.
+// With PODIUM_RATE_LIMITS=off it lets everything through.
+func (s *Server) limitPerAddress(name string, rate limiter.Rate) gin.HandlerFunc {
+	if !s.cfg.RateLimits {
+		return func(c *gin.Context) { c.Next() }
+	}
+	l := limiter.New(memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: name, CleanUpInterval: time.Minute}), rate)
+	return func(c *gin.Context) {
+		res, err := l.Get(c.Request.Context(), c.ClientIP())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if res.Reached {
+			wait := time.Until(time.Unix(res.Reset, 0)).Round(time.Second)
+			s.respondError(c, &rateLimitedError{RetryAfter: wait})
+			return
+		}
+		c.Next()
+	}
+}
