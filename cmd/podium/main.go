@@ -21,7 +21,8 @@ import (
 const usage = `podium: event and websession registration for public administration
 
 usage:
-  podium serve   [--addr :8080] [--no-worker] [--demo]   HTTP server
+  podium serve   [--addr :8080] [--no-worker] [--demo]   HTTP server (+ mail worker)
+  podium worker                                           mail worker alone
   podium migrate                                          apply migrations, then exit
   podium users add --email E --name N [--role admin|organizer|member] [--password-stdin] [--exist-ok]
   podium tokens create --email E [--name LABEL]           print a new API token on stdout
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, log, args)
+	case "worker":
+		return worker(ctx, cfg, log, args)
 	case "migrate":
 		return migrate(ctx, cfg, log, args)
 	case "users":

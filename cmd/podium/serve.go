@@ -10,9 +10,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/demo"
+	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/web"
 )
 
@@ -30,10 +35,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if err := config.CheckAddr(*addr); err != nil {
 		return usageError("serve: --addr " + err.Error())
 	}
-	if cfg.SecretIsRandom {
-		log.Warn("PODIUM_SECRET is not set: using a random secret, so signed cookies do not survive a restart and several processes do not share them")
+	if err := requireSecret(cfg); err != nil {
+		return err
 	}
-
 	pool, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
 	if err != nil {
 		return err
@@ -47,12 +51,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 			return err
 		}
 	}
-	// The worker arrives with the mail outbox; the flag is accepted now so that scripts keep working.
-	_ = *noWorker
-
 	srv, err := web.New(pool, cfg, log, time.Now)
 	if err != nil {
 		return err
+	}
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	workerDone := make(chan struct{})
+	if *noWorker {
+		close(workerDone)
+	} else {
+		w, err := newWorker(pool, cfg, log)
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer close(workerDone)
+			w.Run(workerCtx)
+		}()
 	}
 	httpServer := &http.Server{
 		Addr:              *addr,
@@ -79,10 +95,80 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = httpServer.Shutdown(shutdownCtx)
+	stopWorker()
+	<-workerDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// worker runs the mail worker alone, for deployments that separate it from the web servers.
+func worker(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireSecret(cfg); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := checkSchema(ctx, pool); err != nil {
+		return err
+	}
+	w, err := newWorker(pool, cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("mail worker running")
+	w.Run(ctx)
+	log.Info("mail worker stopped")
+	return nil
+}
+
+// newWorker wires the mail worker: SMTP when PODIUM_SMTP_URL is set, else .eml files.
+func newWorker(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (*mail.Worker, error) {
+	messages, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := mail.NewRenderer(messages, cfg.BaseURL, cfg.MailFrom, auth.ManageKey(cfg.Secret))
+	if err != nil {
+		return nil, err
+	}
+	var sender mail.Sender = mail.FileSender{Dir: cfg.MailDir}
+	if cfg.SMTP != nil {
+		sender = mail.NewSMTPSender(cfg.SMTP)
+	} else {
+		log.Info("no PODIUM_SMTP_URL: mail is written as .eml files", "dir", cfg.MailDir)
+	}
+	return &mail.Worker{Pool: pool, Sender: sender, Renderer: renderer, Log: log}, nil
+}
+
+// requireSecret refuses to run without PODIUM_SECRET: mailed manage links are derived from it,
+// so a random secret would break every link at the next restart.
+func requireSecret(cfg *config.Config) error {
+	if cfg.SecretIsRandom {
+		return errors.New("PODIUM_SECRET is required: mailed links are derived from it. Make one with: head -c 32 /dev/urandom | base64")
+	}
+	return nil
+}
+
+// checkSchema refuses to work on a database whose migrations are not all applied.
+func checkSchema(ctx context.Context, pool *sqlx.DB) error {
+	ok, err := db.IsSchemaUpToDate(ctx, pool.DB)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the database schema is not up to date: run podium migrate first")
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/podium-events/podium/internal/domain"
@@ -51,6 +52,12 @@ func (in *Input) validate(e *event.Event) (json.RawMessage, error) {
 	for _, f := range []struct{ field, value string }{{"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
 		if utf8.RuneCountInString(f.value) > maxFieldLen {
 			v.Add(f.field, fmt.Sprintf("must be at most %d characters long", maxFieldLen))
+		}
+	}
+	// These values reach mail headers and attendee lists: one line of printable text each.
+	for _, f := range []struct{ field, value string }{{"name", in.Name}, {"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
+		if strings.IndexFunc(f.value, unicode.IsControl) >= 0 && !v.Has(f.field) {
+			v.Add(f.field, "must not contain line breaks or control characters")
 		}
 	}
 	if !in.Consent {

@@ -9,9 +9,11 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/mail"
 )
 
 // Conflicts a person can run into when registering, each with a message they can act on.
@@ -23,10 +25,18 @@ var (
 	errDuplicate  = &domain.ConflictError{Field: "email", Message: "this email address is registered for the event already"}
 )
 
+// statusMail is the message that tells a person their registration's new status.
+var statusMail = map[string]string{
+	StatusPending:    mail.KindConfirm,
+	StatusConfirmed:  mail.KindRegistered,
+	StatusWaitlisted: mail.KindWaitlisted,
+	StatusCancelled:  mail.KindCancelled,
+}
+
 // Register records a registration and returns it with its manage token, which the caller
 // mails and never stores. With double opt-in the registration waits for confirmation and takes
 // no seat yet; otherwise it takes a seat, or a place on the waitlist when the event is full.
-func Register(ctx context.Context, pool *sqlx.DB, e *event.Event, in Input, now time.Time) (*Registration, string, error) {
+func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.Event, in Input, now time.Time) (*Registration, string, error) {
 	answers, err := in.validate(e)
 	if err != nil {
 		return nil, "", err
@@ -34,10 +44,11 @@ func Register(ctx context.Context, pool *sqlx.DB, e *event.Event, in Input, now 
 	if err := checkOpen(e, now); err != nil {
 		return nil, "", err
 	}
-	token, hash, err := newToken()
+	salt, err := auth.NewManageSalt()
 	if err != nil {
 		return nil, "", fmt.Errorf("registration: token: %w", err)
 	}
+	token := key.Token(salt)
 	var r Registration
 	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
 		status := StatusPending
@@ -47,11 +58,15 @@ func Register(ctx context.Context, pool *sqlx.DB, e *event.Event, in Input, now 
 			}
 		}
 		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
-				role, answers, language, consent_at, token_hash, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $2 = 'confirmed' THEN $10::timestamptz END)
+				role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $2 = 'confirmed' THEN $10::timestamptz END)
 			RETURNING ` + columns
-		return sqlx.GetContext(ctx, tx, &r, query, e.ID, status, in.Name, in.Email, in.Organization,
-			in.Municipality, in.Role, answers, in.Language, now, hash)
+		err := sqlx.GetContext(ctx, tx, &r, query, e.ID, status, in.Name, in.Email, in.Organization,
+			in.Municipality, in.Role, answers, in.Language, now, auth.HashManageToken(token), salt)
+		if err != nil {
+			return err
+		}
+		return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
 	})
 	if isUniqueViolation(err) {
 		return nil, "", errDuplicate
@@ -107,6 +122,9 @@ func Confirm(ctx context.Context, pool *sqlx.DB, token string) (*Registration, e
 		if err != nil {
 			return nil, err
 		}
+		if err := mail.Enqueue(ctx, tx, statusMail[status], r.ID); err != nil {
+			return nil, err
+		}
 		return setStatus(ctx, tx, r.ID, status)
 	})
 }
@@ -135,15 +153,28 @@ func Erase(ctx context.Context, pool *sqlx.DB, token string) (promoted *Registra
 	if err != nil {
 		return nil, err
 	}
-	_, dead, err := newToken()
+	salt, err := auth.NewManageSalt()
 	if err != nil {
 		return nil, err
 	}
-	query := `UPDATE registrations SET name = '', email = '', organization = '', municipality = '',
-			role = '', answers = '{}', token_hash = $2, erased_at = now(), updated_at = now()
-		WHERE token_hash = $1`
-	if _, err := pool.ExecContext(ctx, query, hashToken(token), dead); err != nil {
-		return nil, fmt.Errorf("registration: erase: %w", err)
+	dead := auth.HashManageToken(string(salt)) // the hash of no token anyone holds
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		query := `UPDATE registrations SET name = '', email = '', organization = '', municipality = '',
+				role = '', answers = '{}', token_hash = $2, token_salt = '\x', erased_at = now(), updated_at = now()
+			WHERE token_hash = $1
+			RETURNING id`
+		var id int64
+		if err := sqlx.GetContext(ctx, tx, &id, query, auth.HashManageToken(token), dead); err != nil {
+			return fmt.Errorf("registration: erase: %w", err)
+		}
+		// Nothing more is sent to a person who asked to be forgotten.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE registration_id = $1 AND status = 'queued'`, id); err != nil {
+			return fmt.Errorf("registration: erase: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return promoted, nil
 }

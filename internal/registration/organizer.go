@@ -11,6 +11,7 @@ import (
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/mail"
 )
 
 // ListOptions selects and pages an event's registrations for its organizers.
@@ -101,8 +102,13 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {
 		return nil, nil, err
 	}
+	if err := mail.Enqueue(ctx, tx, statusMail[to], r.ID); err != nil {
+		return nil, nil, err
+	}
 	if to == StatusCancelled && r.Status == StatusConfirmed && e.Status != event.StatusCancelled {
-		promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID)
+		if promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID); err == nil && promoted != nil {
+			err = mail.Enqueue(ctx, tx, mail.KindPromoted, promoted.ID)
+		}
 	}
 	return out, promoted, err
 }

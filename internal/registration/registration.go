@@ -3,9 +3,6 @@
 package registration
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"time"
 )
@@ -36,24 +33,5 @@ type Registration struct {
 	UpdatedAt    time.Time       `db:"updated_at" json:"updated_at"`
 	ConfirmedAt  *time.Time      `db:"confirmed_at" json:"confirmed_at"`
 	CancelledAt  *time.Time      `db:"cancelled_at" json:"cancelled_at"`
-}
-
-// tokenBytes of randomness in a manage token: 256 bits.
-const tokenBytes = 32
-
-// newToken returns a fresh manage token and the hash that is stored instead of it.
-func newToken() (string, []byte, error) {
-	b := make([]byte, tokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	token := base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token), nil
-}
-
-// hashToken is what the database keeps of a token. Lookups go by this hash through a unique
-// index, so no comparison of the secret itself can leak its value through timing.
-func hashToken(token string) []byte {
-	sum := sha256.Sum256([]byte(token))
-	return sum[:]
+	TokenSalt    []byte          `db:"token_salt" json:"-"`
 }

@@ -11,13 +11,17 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db/dbtest"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
 )
 
-var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+var (
+	now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	key = auth.ManageKey("test secret of at least 32 bytes!")
+)
 
 // newEvent stores a published event starting in a week; change adjusts it first.
 func newEvent(t *testing.T, pool *sqlx.DB, change func(*event.Input)) *event.Event {
@@ -79,7 +83,7 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 	errs := make(chan error, people)
 	for i := range people {
 		wg.Go(func() {
-			r, token, err := registration.Register(context.Background(), pool, e, person(i), now)
+			r, token, err := registration.Register(context.Background(), pool, key, e, person(i), now)
 			if err != nil {
 				errs <- err
 				return
@@ -133,7 +137,7 @@ func TestConcurrentCancellations(t *testing.T) {
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &capacity })
 	var tokens []string
 	for i := range 30 {
-		r, token, err := registration.Register(context.Background(), pool, e, person(i), now)
+		r, token, err := registration.Register(context.Background(), pool, key, e, person(i), now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,11 +167,11 @@ func TestDoubleOptIn(t *testing.T) {
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &capacity; in.DoubleOptIn = true })
 	ctx := context.Background()
 
-	first, firstToken, err := registration.Register(ctx, pool, e, person(1), now)
+	first, firstToken, err := registration.Register(ctx, pool, key, e, person(1), now)
 	if err != nil || first.Status != registration.StatusPending {
 		t.Fatalf("first: %v %v", first, err)
 	}
-	_, secondToken, _ := registration.Register(ctx, pool, e, person(2), now)
+	_, secondToken, _ := registration.Register(ctx, pool, key, e, person(2), now)
 	second, err := registration.Confirm(ctx, pool, secondToken)
 	if err != nil || second.Status != registration.StatusConfirmed || second.ConfirmedAt == nil {
 		t.Fatalf("second confirms first: %+v %v", second, err)
@@ -190,33 +194,33 @@ func TestRefusals(t *testing.T) {
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	e := newEvent(t, pool, nil)
-	if _, _, err := registration.Register(ctx, pool, e, person(1), now); err != nil {
+	if _, _, err := registration.Register(ctx, pool, key, e, person(1), now); err != nil {
 		t.Fatal(err)
 	}
 	dup := person(1)
 	dup.Email = "PERSON1@Kommune.Example"
 	var conflict *domain.ConflictError
-	if _, _, err := registration.Register(ctx, pool, e, dup, now); !errors.As(err, &conflict) || conflict.Field != "email" {
+	if _, _, err := registration.Register(ctx, pool, key, e, dup, now); !errors.As(err, &conflict) || conflict.Field != "email" {
 		t.Fatalf("duplicate in other case: %v", err)
 	}
 
-	if _, _, err := registration.Register(ctx, pool, e, person(2), e.StartsAt); !errors.As(err, &conflict) {
+	if _, _, err := registration.Register(ctx, pool, key, e, person(2), e.StartsAt); !errors.As(err, &conflict) {
 		t.Errorf("after registration closed: %v", err)
 	}
 	one := 1
 	full := newEvent(t, pool, func(in *event.Input) { in.Capacity = &one; in.Waitlist = false; in.Slug = "voll" })
-	registration.Register(ctx, pool, full, person(1), now)
-	if _, _, err := registration.Register(ctx, pool, full, person(2), now); !errors.As(err, &conflict) {
+	registration.Register(ctx, pool, key, full, person(1), now)
+	if _, _, err := registration.Register(ctx, pool, key, full, person(2), now); !errors.As(err, &conflict) {
 		t.Errorf("full without waitlist: %v", err)
 	}
 	cancelled, _ := event.Cancel(ctx, pool, e, now)
-	if _, _, err := registration.Register(ctx, pool, cancelled, person(3), now); !errors.As(err, &conflict) {
+	if _, _, err := registration.Register(ctx, pool, key, cancelled, person(3), now); !errors.As(err, &conflict) {
 		t.Errorf("cancelled event: %v", err)
 	}
 
 	bad := registration.Input{Name: " ", Email: "kein-mail", Consent: false, Language: "fr",
 		Answers: map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Mutigen"`), "farbe": json.RawMessage(`"blau"`)}}
-	_, _, err := registration.Register(ctx, pool, full, bad, now)
+	_, _, err := registration.Register(ctx, pool, key, full, bad, now)
 	var v *domain.ValidationError
 	if !errors.As(err, &v) {
 		t.Fatalf("bad input: %v", err)
@@ -228,7 +232,7 @@ func TestRefusals(t *testing.T) {
 	}
 	missing := person(4)
 	missing.Answers = nil
-	if _, _, err := registration.Register(ctx, pool, full, missing, now); !errors.As(err, &v) || !v.Has("answers.kommunentyp") {
+	if _, _, err := registration.Register(ctx, pool, key, full, missing, now); !errors.As(err, &v) || !v.Has("answers.kommunentyp") {
 		t.Errorf("required answer missing: %v", err)
 	}
 }
@@ -240,8 +244,8 @@ func TestErase(t *testing.T) {
 	ctx := context.Background()
 	one := 1
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &one })
-	_, token, _ := registration.Register(ctx, pool, e, person(1), now)
-	registration.Register(ctx, pool, e, person(2), now)
+	_, token, _ := registration.Register(ctx, pool, key, e, person(1), now)
+	registration.Register(ctx, pool, key, e, person(2), now)
 
 	promoted, err := registration.Erase(ctx, pool, token)
 	if err != nil || promoted == nil || promoted.Email != "person2@kommune.example" {
@@ -256,7 +260,7 @@ func TestErase(t *testing.T) {
 		t.Error("personal data remains after erasure")
 	}
 	// The address is free again.
-	if _, _, err := registration.Register(ctx, pool, e, person(1), now); err != nil {
+	if _, _, err := registration.Register(ctx, pool, key, e, person(1), now); err != nil {
 		t.Errorf("registering again after erasure: %v", err)
 	}
 }

@@ -9,11 +9,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 )
 
 const columns = `id, event_id, status, name, email, organization, municipality, role, answers,
-	language, consent_at, attended, created_at, updated_at, confirmed_at, cancelled_at`
+	language, consent_at, attended, created_at, updated_at, confirmed_at, cancelled_at, token_salt`
 
 // lockEvent takes the event's row lock. Every change of seats locks the event first and the
 // registrations after, always in this order, so that concurrent changes queue instead of
@@ -48,7 +49,7 @@ func freeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 // locked before the registration.
 func eventIDByToken(ctx context.Context, q sqlx.QueryerContext, token string) (int64, error) {
 	var id int64
-	err := sqlx.GetContext(ctx, q, &id, `SELECT event_id FROM registrations WHERE token_hash = $1`, hashToken(token))
+	err := sqlx.GetContext(ctx, q, &id, `SELECT event_id FROM registrations WHERE token_hash = $1`, auth.HashManageToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, domain.ErrNotFound
 	}
@@ -68,7 +69,7 @@ func byToken(ctx context.Context, q sqlx.QueryerContext, token string, lock bool
 		Registration
 		TokenHash []byte `db:"token_hash"`
 	}
-	want := hashToken(token)
+	want := auth.HashManageToken(token)
 	err := sqlx.GetContext(ctx, q, &row, query, want)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrNotFound

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
@@ -31,7 +32,7 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	r, _, err := registration.Register(c.Request.Context(), s.pool, e, in, s.now())
+	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e, in, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return

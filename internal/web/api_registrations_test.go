@@ -95,6 +95,7 @@ func TestRegisterValidation(t *testing.T) {
 		"language":            `{"name": "A", "email": "a@b.example", "consent": true, "language": "fr", "answers": {"kommunentyp": "Die Optimierer"}}`,
 		"organization":        fmt.Sprintf(`{"name": "A", "email": "a@b.example", "consent": true, "organization": %q, "answers": {"kommunentyp": "Die Optimierer"}}`, strings.Repeat("o", 201)),
 		"answers":             `{"name": "A", "email": "a@b.example", "consent": true, "answers": "Die Optimierer"}`,
+		"municipality":        `{"name": "A", "email": "a@b.example", "consent": true, "municipality": "Köln\r\nBcc: x@y.example", "answers": {"kommunentyp": "Die Optimierer"}}`,
 	}
 	for field, body := range cases {
 		p := expectProblem(t, h.do("POST", path, "", body), http.StatusUnprocessableEntity)
@@ -117,7 +118,7 @@ func TestManageByToken(t *testing.T) {
 	register := func(i int) string {
 		in := registration.Input{Name: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@example.org", i), Consent: true,
 			Answers: map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Optimierer"`)}}
-		_, token, err := registration.Register(context.Background(), h.pool, e, in, h.now)
+		_, token, err := registration.Register(context.Background(), h.pool, auth.ManageKey(harnessSecret), e, in, h.now)
 		if err != nil {
 			t.Fatal(err)
 		}

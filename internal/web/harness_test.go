@@ -31,6 +31,9 @@ type harness struct {
 	logs    *syncBuffer
 }
 
+// harnessSecret is the harness's PODIUM_SECRET.
+var harnessSecret = bytes.Repeat([]byte("s"), 32)
+
 // testNow is the harness clock: a Wednesday in November 2026.
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
@@ -48,7 +51,7 @@ func newHarnessOn(t *testing.T, pool *sqlx.DB) *harness {
 func newHarnessWith(t *testing.T, pool *sqlx.DB, rateLimits bool) *harness {
 	t.Helper()
 	base, _ := url.Parse("http://podium.test")
-	cfg := &config.Config{BaseURL: base, RetentionDays: 180, RateLimits: rateLimits, Secret: bytes.Repeat([]byte("s"), 32)}
+	cfg := &config.Config{BaseURL: base, RetentionDays: 180, RateLimits: rateLimits, Secret: harnessSecret}
 	h := &harness{t: t, pool: pool, now: testNow, logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(h.logs, nil))
 	srv, err := web.New(pool, cfg, log, func() time.Time { return h.now })

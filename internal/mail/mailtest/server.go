@@ -1,0 +1,134 @@
+// Package mailtest runs a real SMTP server in the test process (emersion/go-smtp), so that tests
+// see exactly what Podium puts on the wire.
+package mailtest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/podium-events/podium/internal/config"
+)
+
+// Message is one message the server accepted.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Server is an SMTP server on 127.0.0.1 that keeps what it receives.
+type Server struct {
+	Host string
+	Port int
+
+	mu       sync.Mutex
+	messages []Message
+	refuse   int // refuse this many more deliveries with a temporary error
+	arrived  chan struct{}
+}
+
+// Start runs a server until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{arrived: make(chan struct{}, 100_000)}
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Host = "127.0.0.1"
+	s.Port = l.Addr().(*net.TCPAddr).Port
+	go srv.Serve(l) //nolint:errcheck // ends with Close
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// Config returns the SMTP settings that reach this server without TLS.
+func (s *Server) Config() *config.SMTP {
+	return &config.SMTP{Host: s.Host, Port: s.Port, TLS: "none"}
+}
+
+// URL is the PODIUM_SMTP_URL of this server.
+func (s *Server) URL() string {
+	return "smtp://" + net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) + "?tls=none"
+}
+
+// Refuse makes the next n deliveries fail with "451 try again later".
+func (s *Server) Refuse(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = n
+}
+
+// Messages returns what arrived so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// Wait waits until at least n messages arrived, or fails the test after timeout.
+func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		if msgs := s.Messages(); len(msgs) >= n {
+			return msgs
+		}
+		select {
+		case <-s.arrived:
+		case <-deadline:
+			t.Fatalf("mailtest: %d messages arrived within %v, want %d", len(s.Messages()), timeout, n)
+		}
+	}
+}
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+
+type session struct {
+	s    *Server
+	from string
+	to   []string
+}
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	if ss.s.refuse > 0 {
+		ss.s.refuse--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: ss.to, Data: buf.Bytes()})
+	ss.s.arrived <- struct{}{}
+	return nil
+}
+
+func (ss *session) Reset()        { ss.from, ss.to = "", nil }
+func (ss *session) Logout() error { return nil }

@@ -1,0 +1,249 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	netmail "net/mail"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db/dbtest"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/mail/mailtest"
+	"github.com/podium-events/podium/internal/registration"
+)
+
+var key = auth.ManageKey("a test secret of at least 32 bytes")
+
+func newWorker(t *testing.T, pool *sqlx.DB, smtp *mailtest.Server) *mail.Worker {
+	t.Helper()
+	messages, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://podium.example.org")
+	renderer, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@example.org"}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &mail.Worker{Pool: pool, Sender: mail.NewSMTPSender(smtp.Config()), Renderer: renderer,
+		Log: slog.New(slog.DiscardHandler), RetryBase: 20 * time.Millisecond, Poll: 20 * time.Millisecond}
+}
+
+func newEvent(t *testing.T, pool *sqlx.DB, title string, optIn bool) *event.Event {
+	t.Helper()
+	in := event.NewInput()
+	in.Title = title
+	in.StartsAt = time.Now().Add(14 * 24 * time.Hour).Truncate(time.Hour)
+	in.EndsAt = in.StartsAt.Add(90 * time.Minute)
+	in.OrganizerName, in.OrganizerEmail = "ÖFIT", "oefit@example.org"
+	in.OnlineURL = "https://konferenz.example.org/raum-7"
+	in.Status = event.StatusPublished
+	in.DoubleOptIn = optIn
+	e, err := event.Create(context.Background(), pool, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func register(t *testing.T, pool *sqlx.DB, e *event.Event, name, email string) string {
+	t.Helper()
+	_, token, err := registration.Register(context.Background(), pool, key, e,
+		registration.Input{Name: name, Email: email, Consent: true, Answers: map[string]json.RawMessage{}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// parts reads a received message: its headers and each part of its multipart/alternative body.
+func parts(t *testing.T, data []byte) (*netmail.Message, map[string]string) {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q, want multipart/alternative", msg.Header.Get("Content-Type"))
+	}
+	out := map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		body, _ := io.ReadAll(p) // quoted-printable is decoded by NextPart
+		out[ct] = string(body)
+	}
+	return msg, out
+}
+
+// A double opt-in registration gets a German mail, plain text and HTML, whose link carries the
+// person's own manage token, marked as automatic so that no out-of-office reply comes back.
+func TestConfirmationMail(t *testing.T) {
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Digitale Kommune: Vom Typ zur Tat", true)
+	token := register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
+
+	w := newWorker(t, pool, smtp)
+	if sent, err := w.SendOne(context.Background()); !sent || err != nil {
+		t.Fatalf("SendOne: %v %v", sent, err)
+	}
+	msgs := smtp.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "erika@pattensen.example" || msgs[0].From != "podium@example.org" {
+		t.Fatalf("received %+v", msgs)
+	}
+	msg, body := parts(t, msgs[0].Data)
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if subject != "Bitte bestätigen Sie Ihre Anmeldung: Digitale Kommune: Vom Typ zur Tat" {
+		t.Errorf("subject %q", subject)
+	}
+	if msg.Header.Get("Auto-Submitted") != "auto-generated" || msg.Header.Get("X-Auto-Response-Suppress") != "All" ||
+		!strings.HasSuffix(msg.Header.Get("Message-Id"), "@podium.example.org>") {
+		t.Errorf("headers %v", msg.Header)
+	}
+	link := "https://podium.example.org/r/" + token + "/confirm"
+	for _, ct := range []string{"text/plain", "text/html"} {
+		if !strings.Contains(body[ct], link) || !strings.Contains(body[ct], "Guten Tag Erika Mustermann") {
+			t.Errorf("%s part lacks the greeting or %s:\n%s", ct, link, body[ct])
+		}
+	}
+	if strings.Contains(body["text/plain"], "raum-7") {
+		t.Error("the join link went to someone without a confirmed seat")
+	}
+	if sent, _ := w.SendOne(context.Background()); sent {
+		t.Error("a second run found something to send")
+	}
+}
+
+// While the mail server refuses, the message waits and is retried with backoff; it arrives
+// exactly once, and the outbox remembers the attempts.
+func TestRetriesUntilTheServerAccepts(t *testing.T) {
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	smtp.Refuse(3)
+	e := newEvent(t, pool, "Sprechstunde", false)
+	register(t, pool, e, "Max", "max@koeln.example")
+
+	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	go newWorker(t, pool, smtp).Run(ctx)
+	smtp.Wait(t, 1, 15*time.Second)
+	time.Sleep(200 * time.Millisecond) // room for a wrong second delivery
+	stop()
+
+	if n := len(smtp.Messages()); n != 1 {
+		t.Fatalf("%d deliveries, want 1", n)
+	}
+	var row struct {
+		Status   string `db:"status"`
+		Attempts int    `db:"attempts"`
+	}
+	pool.Get(&row, `SELECT status, attempts FROM outbox`)
+	if row.Status != "sent" || row.Attempts != 4 {
+		t.Errorf("outbox %+v, want sent after 4 attempts", row)
+	}
+}
+
+// Two workers (as in two processes) share the outbox: every message goes out exactly once.
+func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Websession", false)
+	const people = 40
+	for i := range people {
+		register(t, pool, e, fmt.Sprintf("Person %d", i), fmt.Sprintf("p%d@example.org", i))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		w := newWorker(t, pool, smtp)
+		wg.Go(func() { w.Run(ctx) })
+	}
+	smtp.Wait(t, people, 20*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	stop()
+	wg.Wait()
+
+	seen := map[string]int{}
+	for _, m := range smtp.Messages() {
+		seen[m.To[0]]++
+	}
+	if len(seen) != people {
+		t.Fatalf("%d recipients, want %d", len(seen), people)
+	}
+	for to, n := range seen {
+		if n != 1 {
+			t.Errorf("%s got %d messages", to, n)
+		}
+	}
+}
+
+// Line breaks in names or titles never become headers of their own.
+func TestHeadersAreSafe(t *testing.T) {
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Titel", false)
+	pool.MustExec(`UPDATE events SET title = $1 WHERE id = $2`, "Titel\r\nBcc: boss@example.org", e.ID)
+	register(t, pool, e, "Eve", "eve@example.org")
+	pool.MustExec(`UPDATE registrations SET name = $1`, "Eve\r\nBcc: evil@example.org")
+
+	if _, err := newWorker(t, pool, smtp).SendOne(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := smtp.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 {
+		t.Fatalf("received %+v", msgs)
+	}
+	msg, _ := parts(t, msgs[0].Data)
+	headers, _, _ := strings.Cut(string(msgs[0].Data), "\r\n\r\n")
+	if msg.Header.Get("Bcc") != "" || strings.Contains(headers, "\r\nBcc:") {
+		t.Errorf("a line break in user input became a header:\n%s", headers)
+	}
+}
+
+// Nothing is sent to a person whose data was erased.
+func TestErasedRecipientGetsNothing(t *testing.T) {
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Titel", false)
+	token := register(t, pool, e, "Eve", "eve@example.org")
+	if _, err := registration.Erase(context.Background(), pool, token); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(t, pool, smtp)
+	for {
+		sent, err := w.SendOne(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sent {
+			break
+		}
+	}
+	if n := len(smtp.Messages()); n != 0 {
+		t.Errorf("%d messages sent after erasure", n)
+	}
+}
