@@ -18,6 +18,7 @@ import (
 	"github.com/podium-events/podium/internal/demo"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/registration"
 	"github.com/podium-events/podium/internal/web"
 )
 
@@ -61,13 +62,13 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if *noWorker {
 		close(workerDone)
 	} else {
-		w, err := newWorker(pool, cfg, log)
+		run, err := background(pool, cfg, log)
 		if err != nil {
 			return err
 		}
 		go func() {
 			defer close(workerDone)
-			w.Run(workerCtx)
+			run(workerCtx)
 		}()
 	}
 	httpServer := &http.Server{
@@ -122,14 +123,49 @@ func worker(ctx context.Context, cfg *config.Config, log *slog.Logger, args []st
 	if err := checkSchema(ctx, pool); err != nil {
 		return err
 	}
-	w, err := newWorker(pool, cfg, log)
+	run, err := background(pool, cfg, log)
 	if err != nil {
 		return err
 	}
-	log.Info("mail worker running")
-	w.Run(ctx)
-	log.Info("mail worker stopped")
+	log.Info("worker running")
+	run(ctx)
+	log.Info("worker stopped")
 	return nil
+}
+
+// sweepInterval is how often the worker expires unconfirmed registrations.
+const sweepInterval = time.Minute
+
+// background returns the work that runs beside the web server: the mail worker and the expiry
+// of unconfirmed registrations. It runs until its context ends.
+func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(context.Context), error) {
+	w, err := newWorker(pool, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			w.Run(ctx)
+		}()
+		ticker := time.NewTicker(sweepInterval)
+		defer ticker.Stop()
+		for {
+			n, err := registration.ExpirePending(ctx, pool, time.Now().Add(-cfg.ConfirmWithin))
+			if err != nil && ctx.Err() == nil {
+				log.Error("expiring unconfirmed registrations", "error", err)
+			} else if n > 0 {
+				log.Info("unconfirmed registrations expired", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				<-done
+				return
+			case <-ticker.C:
+			}
+		}
+	}, nil
 }
 
 // newWorker wires the mail worker: SMTP when PODIUM_SMTP_URL is set, else .eml files.

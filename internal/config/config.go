@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything a podium process needs to know about its surroundings.
@@ -27,6 +28,8 @@ type Config struct {
 	Secret         []byte
 	SecretIsRandom bool
 	RetentionDays  int
+	// ConfirmWithin is how long a registration waits for its email confirmation.
+	ConfirmWithin  time.Duration
 	RateLimits     bool
 	TrustedProxies []netip.Prefix
 	LogLevel       slog.Level
@@ -130,6 +133,15 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 			bad("PODIUM_RETENTION_DAYS", "must be a whole number of days from 1 to 3650, got %q", v)
 		}
 		c.RetentionDays = n
+	}
+
+	c.ConfirmWithin = 48 * time.Hour
+	if v := get("PODIUM_CONFIRMATION_TIMEOUT", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour || d > 30*24*time.Hour {
+			bad("PODIUM_CONFIRMATION_TIMEOUT", "must be a duration from 1h to 720h, such as 48h, got %q", v)
+		}
+		c.ConfirmWithin = d
 	}
 
 	switch v := strings.ToLower(get("PODIUM_RATE_LIMITS", "on")); v {

@@ -57,6 +57,7 @@ func (e *ValidationError) OrNil() error {
 
 // ConflictError means the request clashes with the current state (a taken slug, a cancelled event).
 type ConflictError struct {
+	Code    string // stable name of the conflict, for translated texts; may be empty
 	Field   string // may be empty
 	Message string
 }

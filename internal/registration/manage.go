@@ -18,11 +18,12 @@ import (
 
 // Conflicts a person can run into when registering, each with a message they can act on.
 var (
-	errCancelled  = &domain.ConflictError{Message: "the event has been cancelled"}
-	errClosed     = &domain.ConflictError{Message: "registration for this event is closed"}
-	errNotYetOpen = &domain.ConflictError{Message: "registration for this event has not opened yet"}
-	errFull       = &domain.ConflictError{Message: "the event is fully booked and has no waitlist"}
-	errDuplicate  = &domain.ConflictError{Field: "email", Message: "this email address is registered for the event already"}
+	errCancelled  = &domain.ConflictError{Code: "cancelled", Message: "the event has been cancelled"}
+	errClosed     = &domain.ConflictError{Code: "closed", Message: "registration for this event is closed"}
+	errNotYetOpen = &domain.ConflictError{Code: "not_yet_open", Message: "registration for this event has not opened yet"}
+	errFull       = &domain.ConflictError{Code: "full", Message: "the event is fully booked and has no waitlist"}
+	errDuplicate  = &domain.ConflictError{Code: "duplicate", Field: "email", Message: "this email address is registered for the event already"}
+	errExpired    = &domain.ConflictError{Code: "expired", Message: "the confirmation link has expired; please register again"}
 )
 
 // statusMail is the message that tells a person their registration's new status.
@@ -109,11 +110,15 @@ func ByToken(ctx context.Context, q sqlx.QueryerContext, token string) (*Registr
 }
 
 // Confirm confirms the email address of a pending registration: it takes a seat, or a place on
-// the waitlist if the event filled up meanwhile. Confirming again changes nothing.
-func Confirm(ctx context.Context, pool *sqlx.DB, token string) (*Registration, error) {
+// the waitlist if the event filled up meanwhile. Confirming again changes nothing. A registration
+// made before expiredBefore can no longer be confirmed.
+func Confirm(ctx context.Context, pool *sqlx.DB, token string, expiredBefore time.Time) (*Registration, error) {
 	return change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
 		if r.Status != StatusPending {
 			return r, nil
+		}
+		if r.CreatedAt.Before(expiredBefore) {
+			return nil, errExpired
 		}
 		if e.Status == event.StatusCancelled {
 			return nil, errCancelled
@@ -177,6 +182,18 @@ func Erase(ctx context.Context, pool *sqlx.DB, token string) (promoted *Registra
 		return nil, err
 	}
 	return promoted, nil
+}
+
+// ExpirePending cancels registrations still waiting for confirmation that were made before
+// before. They never held a seat, so nothing else changes; they stop counting anywhere.
+func ExpirePending(ctx context.Context, q sqlx.ExecerContext, before time.Time) (int64, error) {
+	query := `UPDATE registrations SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+		WHERE status = 'pending' AND created_at < $1`
+	res, err := q.ExecContext(ctx, query, before)
+	if err != nil {
+		return 0, fmt.Errorf("registration: expire: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // change runs fn on the token's registration with the event and the registration locked, in

@@ -172,18 +172,18 @@ func TestDoubleOptIn(t *testing.T) {
 		t.Fatalf("first: %v %v", first, err)
 	}
 	_, secondToken, _ := registration.Register(ctx, pool, key, e, person(2), now)
-	second, err := registration.Confirm(ctx, pool, secondToken)
+	second, err := registration.Confirm(ctx, pool, secondToken, now.Add(-48*time.Hour))
 	if err != nil || second.Status != registration.StatusConfirmed || second.ConfirmedAt == nil {
 		t.Fatalf("second confirms first: %+v %v", second, err)
 	}
-	first, err = registration.Confirm(ctx, pool, firstToken)
+	first, err = registration.Confirm(ctx, pool, firstToken, now.Add(-48*time.Hour))
 	if err != nil || first.Status != registration.StatusWaitlisted {
 		t.Fatalf("first confirms when full: %+v %v", first, err)
 	}
-	if again, err := registration.Confirm(ctx, pool, firstToken); err != nil || again.Status != registration.StatusWaitlisted {
+	if again, err := registration.Confirm(ctx, pool, firstToken, now.Add(-48*time.Hour)); err != nil || again.Status != registration.StatusWaitlisted {
 		t.Fatalf("confirming again: %+v %v", again, err)
 	}
-	if _, err := registration.Confirm(ctx, pool, "no-such-token"); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := registration.Confirm(ctx, pool, "no-such-token", now.Add(-48*time.Hour)); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown token: %v", err)
 	}
 }
@@ -262,5 +262,35 @@ func TestErase(t *testing.T) {
 	// The address is free again.
 	if _, _, err := registration.Register(ctx, pool, key, e, person(1), now); err != nil {
 		t.Errorf("registering again after erasure: %v", err)
+	}
+}
+
+// A registration left unconfirmed past the deadline can no longer be confirmed and stops counting.
+func TestUnconfirmedRegistrationsExpire(t *testing.T) {
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	e := newEvent(t, pool, func(in *event.Input) { in.DoubleOptIn = true })
+	_, oldToken, _ := registration.Register(ctx, pool, key, e, person(1), now)
+	_, freshToken, _ := registration.Register(ctx, pool, key, e, person(2), now)
+	pool.MustExec(`UPDATE registrations SET created_at = now() - interval '49 hours' WHERE email = 'person1@kommune.example'`)
+
+	deadline := time.Now().Add(-48 * time.Hour)
+	var conflict *domain.ConflictError
+	if _, err := registration.Confirm(ctx, pool, oldToken, deadline); !errors.As(err, &conflict) || conflict.Code != "expired" {
+		t.Fatalf("confirming after 49 hours: %v", err)
+	}
+	n, err := registration.ExpirePending(ctx, pool, deadline)
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d, %v; want 1", n, err)
+	}
+	if c, _ := registration.CountsOf(ctx, pool, e.ID); c.Pending != 1 {
+		t.Errorf("pending after expiry: %d, want only the fresh one", c.Pending)
+	}
+	if r, err := registration.Confirm(ctx, pool, freshToken, deadline); err != nil || r.Status != registration.StatusConfirmed {
+		t.Errorf("fresh registration: %+v %v", r, err)
+	}
+	// The expired address may register again.
+	if _, _, err := registration.Register(ctx, pool, key, e, person(1), now); err != nil {
+		t.Errorf("registering again after expiry: %v", err)
 	}
 }

@@ -65,7 +65,7 @@ func (s *Server) getRegistration(c *gin.Context) {
 }
 
 func (s *Server) confirmRegistration(c *gin.Context) {
-	r, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"))
+	r, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now().Add(-s.cfg.ConfirmWithin))
 	if err != nil {
 		s.respondError(c, err)
 		return

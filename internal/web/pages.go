@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +11,7 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // homePageLimit is how many events the start page lists; more belong in a search, not a page.
@@ -49,6 +51,9 @@ type eventView struct {
 	// RegistrationOpen and RegistrationNotYet describe the registration window at the time of the request.
 	RegistrationOpen   bool
 	RegistrationNotYet bool
+	SeatsLeft          *int // nil: unlimited
+	Form               *formView
+	RetentionDays      int
 	// OtherZone is set when the event's zone is not the one German readers assume.
 	OtherZone string
 }
@@ -58,26 +63,43 @@ type agendaView struct {
 	Panelists []panel.Panelist
 }
 
-// eventPage shows an event: when, where, who, the agenda and the panel.
+// eventPage shows an event: when, where, who, the agenda, the panel and the registration form.
 func (s *Server) eventPage(c *gin.Context) {
 	e, err := s.eventFor(c, needNothing)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	programme, err := panel.ProgrammeOf(c.Request.Context(), s.pool, e.ID)
+	v, err := s.eventView(c, e)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	panelists := programme.Panelists
-	byID := make(map[int64]panel.Panelist, len(panelists))
-	for _, p := range panelists {
+	if v.RegistrationOpen {
+		v.Form = s.registrationForm(pageLang(c), e, url.Values{}, nil)
+	}
+	s.renderPage(c, http.StatusOK, "event", e.Title, v)
+}
+
+// eventView gathers what the event page shows besides the form.
+func (s *Server) eventView(c *gin.Context, e *event.Event) (*eventView, error) {
+	ctx := c.Request.Context()
+	programme, err := panel.ProgrammeOf(ctx, s.pool, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := registration.CountsOf(ctx, s.pool, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]panel.Panelist, len(programme.Panelists))
+	for _, p := range programme.Panelists {
 		byID[p.ID] = p
 	}
 	now := s.now()
-	v := eventView{Event: e, Panelists: panelists, IsPast: e.IsPast(now),
-		RegistrationOpen: e.RegistrationOpen(now), RegistrationNotYet: e.RegistrationNotYetOpen(now)}
+	v := &eventView{Event: e, Panelists: programme.Panelists, IsPast: e.IsPast(now),
+		RegistrationOpen: e.RegistrationOpen(now), RegistrationNotYet: e.RegistrationNotYetOpen(now),
+		SeatsLeft: counts.SeatsLeft(e.Capacity), RetentionDays: s.cfg.RetentionDays}
 	for _, item := range programme.Agenda {
 		av := agendaView{AgendaItem: item}
 		for _, id := range item.PanelistIDs {
@@ -88,7 +110,7 @@ func (s *Server) eventPage(c *gin.Context) {
 	if e.Timezone != event.DefaultTimezone {
 		v.OtherZone = e.Timezone
 	}
-	s.renderPage(c, http.StatusOK, "event", e.Title, v)
+	return v, nil
 }
 
 // notFound answers unknown paths: problem+json under /api/, a page elsewhere.
@@ -103,6 +125,20 @@ func (s *Server) notFound(c *gin.Context) {
 // pageError shows an error page. Only "not found" explains itself; anything else is logged.
 func (s *Server) pageError(c *gin.Context, err error) {
 	lang := pageLang(c)
+	var malformed *malformedError
+	var tooLarge *http.MaxBytesError
+	var limited *rateLimitedError
+	if errors.As(err, &limited) {
+		c.Header("Retry-After", limited.seconds())
+		s.renderPage(c, http.StatusTooManyRequests, "error", s.messages.T(lang, "error.ratelimit.title", nil),
+			s.messages.T(lang, "error.ratelimit.text", map[string]any{"Seconds": limited.seconds()}))
+		return
+	}
+	if errors.As(err, &malformed) || errors.As(err, &tooLarge) {
+		s.renderPage(c, http.StatusBadRequest, "error", s.messages.T(lang, "error.badform.title", nil),
+			s.messages.T(lang, "error.badform.text", nil))
+		return
+	}
 	if errors.Is(err, domain.ErrNotFound) {
 		s.renderPage(c, http.StatusNotFound, "error", s.messages.T(lang, "error.notfound.title", nil),
 			s.messages.T(lang, "error.notfound.text", nil))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -41,7 +42,13 @@ func (s *Server) limitPerAddress(name string, rate limiter.Rate) gin.HandlerFunc
 		}
 		if res.Reached {
 			wait := time.Until(time.Unix(res.Reset, 0)).Round(time.Second)
-			s.respondError(c, &rateLimitedError{RetryAfter: wait})
+			limited := &rateLimitedError{RetryAfter: wait}
+			if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+				s.respondError(c, limited)
+			} else {
+				s.pageError(c, limited)
+			}
+			c.Abort()
 			return
 		}
 		c.Next()

@@ -78,6 +78,15 @@ func (s *Server) routes() {
 	pages := e.Group("", s.timeout(requestTimeout))
 	pages.GET("/", s.homePage)
 	pages.GET("/events/:slug", s.eventPage)
+	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration-form", registrationRate), s.registerPage)
+	pages.GET("/events/:slug/registered", s.registeredPage)
+
+	manage := pages.Group("/r/:token", privatePage)
+	manage.GET("", s.managePage)
+	manage.GET("/confirm", s.confirmPage) // the link in the mail
+	manage.POST("/confirm", s.confirmPage)
+	manage.POST("/cancel", s.cancelPage)
+	manage.POST("/delete", s.erasePage)
 
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)

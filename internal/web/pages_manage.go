@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/registration"
+)
+
+type manageView struct {
+	Registration *registration.Registration
+	Event        *event.Event
+	Token        string
+	Done         string // what just happened: confirmed, cancelled
+	Problem      string // why the last action failed
+	CanCancel    bool
+}
+
+// privatePage keeps pages reached by a secret link out of caches and search engines.
+func privatePage(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Robots-Tag", "noindex, nofollow")
+	c.Next()
+}
+
+// managePage shows the holder of a manage link their registration, with the actions it allows.
+func (s *Server) managePage(c *gin.Context) {
+	s.renderManage(c, http.StatusOK, c.Query("done"), "")
+}
+
+func (s *Server) renderManage(c *gin.Context, status int, done, problem string) {
+	token := c.Param("token")
+	r, err := registration.ByToken(c.Request.Context(), s.pool, token)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	e, err := event.ByID(c.Request.Context(), s.pool, r.EventID)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if done != registration.StatusConfirmed && done != registration.StatusCancelled {
+		done = ""
+	}
+	lang := pageLang(c)
+	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
+		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now())}
+	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
+}
+
+// confirmPage confirms from the link in the mail (GET) or the button on the page (POST).
+func (s *Server) confirmPage(c *gin.Context) {
+	_, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now().Add(-s.cfg.ConfirmWithin))
+	s.afterAction(c, err, registration.StatusConfirmed)
+}
+
+func (s *Server) cancelPage(c *gin.Context) {
+	_, _, err := registration.Cancel(c.Request.Context(), s.pool, c.Param("token"))
+	s.afterAction(c, err, registration.StatusCancelled)
+}
+
+// afterAction shows the registration again: with what was done, or with why it could not be.
+func (s *Server) afterAction(c *gin.Context, err error, done string) {
+	var conflict *domain.ConflictError
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/r/"+c.Param("token")+"?done="+done+langQuery(pageLang(c), "&"))
+	case errors.As(err, &conflict):
+		s.renderManage(c, http.StatusConflict, "", s.messages.T(pageLang(c), "conflict."+conflict.Code, nil))
+	default:
+		s.pageError(c, err)
+	}
+}
+
+// erasePage deletes the person's data at once; the link stops working, so the answer is a page
+// of its own.
+func (s *Server) erasePage(c *gin.Context) {
+	if _, err := registration.Erase(c.Request.Context(), s.pool, c.Param("token")); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	lang := pageLang(c)
+	s.renderPage(c, http.StatusOK, "error", s.messages.T(lang, "manage.erased.title", nil), s.messages.T(lang, "manage.erased.text", nil))
+}
