@@ -69,8 +69,13 @@ func tokens(ctx context.Context, cfg *config.Config, args []string, stdout io.Wr
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *email == "" {
+	switch {
+	case sub != "create" && sub != "list" && sub != "revoke":
+		return usageError(fmt.Sprintf("tokens: unknown subcommand %q", sub))
+	case *email == "":
 		return usageError("tokens " + sub + ": --email is required")
+	case sub == "revoke" && *id == 0:
+		return usageError("tokens revoke: --id is required")
 	}
 	pool, err := db.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {
@@ -103,17 +108,12 @@ func tokens(ctx context.Context, cfg *config.Config, args []string, stdout io.Wr
 		}
 		return w.Flush()
 	case "revoke":
-		if *id == 0 {
-			return usageError("tokens revoke: --id is required")
-		}
 		if err := auth.RevokeToken(ctx, pool, u.ID, *id); errors.Is(err, auth.ErrNotFound) {
 			return fmt.Errorf("tokens revoke: %s has no active token %d", *email, *id)
 		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked token %d\n", *id)
-	default:
-		return usageError(fmt.Sprintf("tokens: unknown subcommand %q", sub))
 	}
 	return nil
 }

@@ -36,7 +36,9 @@ func setEnv(t *testing.T, databaseURL string) {
 func TestUsageErrors(t *testing.T) {
 	setEnv(t, "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
 	var usage usageError
-	for _, args := range [][]string{nil, {"frobnicate"}, {"serve", "--addr", "nonsense"}, {"migrate", "extra"}, {"tokens", "create"}, {"users", "remove"}} {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"serve", "--addr", "nonsense"}, {"migrate", "extra"}, {"tokens", "create"}, {"users", "remove"},
+		// Checked before the database is opened, so these fail without one.
+		{"tokens", "lst", "--email", "a@example.org"}, {"tokens", "revoke", "--email", "a@example.org"}} {
 		if _, err := cli(t, "", args...); !errors.As(err, &usage) {
 			t.Errorf("podium %v: err = %v, want a usage error", args, err)
 		}

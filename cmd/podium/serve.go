@@ -56,20 +56,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	if err != nil {
 		return err
 	}
-	workerCtx, stopWorker := context.WithCancel(ctx)
-	defer stopWorker()
-	workerDone := make(chan struct{})
-	if *noWorker {
-		close(workerDone)
-	} else {
-		run, err := background(pool, cfg, log)
-		if err != nil {
+	var run func(context.Context)
+	if !*noWorker {
+		if run, err = background(pool, cfg, log); err != nil {
 			return err
 		}
-		go func() {
-			defer close(workerDone)
-			run(workerCtx)
-		}()
 	}
 	httpServer := &http.Server{
 		Addr:              *addr,
@@ -80,11 +71,27 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Listen before the worker starts, so a taken port leaves nothing running behind.
 	listener, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("serving", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String())
+
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		if run != nil {
+			run(workerCtx)
+		}
+	}()
+	// The pool closes when serve returns, so every path waits for the worker first.
+	defer func() {
+		stopWorker()
+		<-workerDone
+		log.Info("stopped")
+	}()
 
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
@@ -96,13 +103,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	err = httpServer.Shutdown(shutdownCtx)
-	stopWorker()
-	<-workerDone
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
-	log.Info("stopped")
 	return nil
 }
 

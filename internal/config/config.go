@@ -79,7 +79,8 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 		bad("DATABASE_URL", "must be a postgres:// URL")
 	}
 
-	c.DBMaxConns = 8 * runtime.GOMAXPROCS(0)
+	// PostgreSQL's default max_connections is 100; a large machine must not take them all.
+	c.DBMaxConns = min(8*runtime.GOMAXPROCS(0), 64)
 	if v := get("PODIUM_DB_MAX_CONNS", ""); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 500 {
@@ -117,7 +118,7 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 	}
 
 	if v := getenv("PODIUM_SECRET"); v != "" {
-		if len(v) < minSecretLen {
+		if len(strings.TrimSpace(v)) < minSecretLen {
 			bad("PODIUM_SECRET", "must be at least %d characters long", minSecretLen)
 		}
 		c.Secret = []byte(v)
@@ -155,7 +156,10 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 
 	if v := get("PODIUM_TRUSTED_PROXIES", ""); v != "" {
 		for _, p := range strings.Split(v, ",") {
-			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if p = strings.TrimSpace(p); p == "" {
+				continue // a trailing comma is a slip, not a proxy
+			}
+			prefix, err := parsePrefix(p)
 			if err != nil {
 				bad("PODIUM_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR range", p)
 				continue

@@ -45,6 +45,7 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_SMTP_URL", "smtp://mail.example.org?tls=maybe"},
 		{"PODIUM_MAIL_FROM", "not an address"},
 		{"PODIUM_SECRET", "too-short"},
+		{"PODIUM_SECRET", "  " + strings.Repeat(" ", 40) + "x"},
 		{"PODIUM_RETENTION_DAYS", "0"},
 		{"PODIUM_RETENTION_DAYS", "ein Jahr"},
 		{"PODIUM_RATE_LIMITS", "maybe"},
@@ -116,7 +117,7 @@ func TestSMTPURL(t *testing.T) {
 // Proxies are given as addresses or ranges; a set secret is used as given.
 func TestProxiesAndSecret(t *testing.T) {
 	secret := strings.Repeat("x", 40)
-	cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1",
+	cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1,",
 		"PODIUM_SECRET": secret, "PODIUM_RATE_LIMITS": "OFF", "PODIUM_BASE_URL": "https://podium.example.org/"})
 	if err != nil {
 		t.Fatal(err)

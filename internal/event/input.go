@@ -132,8 +132,11 @@ func (in *Input) normalize() {
 		}
 	}
 	in.Hosts = hosts
+	// The caller's questions share their backing arrays with in; copy before trimming.
+	in.Questions = append([]Question(nil), in.Questions...)
 	for i := range in.Questions {
 		q := &in.Questions[i]
+		q.Options = append([]string(nil), q.Options...)
 		q.Key, q.Label, q.Kind = strings.TrimSpace(q.Key), strings.TrimSpace(q.Label), strings.TrimSpace(q.Kind)
 		for j := range q.Options {
 			q.Options[j] = strings.TrimSpace(q.Options[j])

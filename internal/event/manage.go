@@ -66,13 +66,16 @@ func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*
 // derivedSlugs returns slugs made from a title, German umlauts spelt out: "Digitale Kommune:
 // Eine Typfrage?" gives "digitale-kommune-eine-typfrage", then "...-2" and so on.
 func derivedSlugs(title string) []string {
-	base := slug.MakeLang(title, "de")
+	// gosimple/slug keeps underscores, which slugPattern rejects.
+	base := slug.MakeLang(strings.ReplaceAll(title, "_", " "), "de")
 	if len(base) > maxSlugLen-4 {
 		base = strings.TrimRight(base[:maxSlugLen-4], "-")
 	}
 	if len(base) < minSlugLen {
-		base = "veranstaltung-" + base
-		base = strings.TrimRight(base, "-")
+		base = strings.TrimRight("veranstaltung-"+base, "-")
+	}
+	if !slugPattern.MatchString(base) {
+		base = "veranstaltung"
 	}
 	slugs := []string{base}
 	for i := 2; i <= maxSlugTries; i++ {

@@ -149,16 +149,36 @@ func TestDerivedSlugs(t *testing.T) {
 		"Übergänge für Bürgerinnen":        "uebergaenge-fuer-buergerinnen",
 		"Straße & Öffentlichkeit":          "strasse-und-oeffentlichkeit",
 		"?!":                               "veranstaltung",
+		"Open_Data Tag":                    "open-data-tag",
+		"E-Government_2030":                "e-government-2030",
 	}
 	for title, want := range cases {
 		got := derivedSlugs(title)
 		if got[0] != want || got[1] != want+"-2" {
 			t.Errorf("derivedSlugs(%q) = %q, %q", title, got[0], got[1])
 		}
+		// A later PATCH starts from the stored slug, so it must pass the organizer's own rule.
+		in := validInput()
+		in.Slug = got[1]
+		if err := in.Validate(); err != nil {
+			t.Errorf("derived slug %q is rejected: %v", got[1], err)
+		}
 	}
 	long := derivedSlugs(strings.Repeat("Verwaltungsdigitalisierung ", 10))
 	if len(long[len(long)-1]) > maxSlugLen || !slugPattern.MatchString(long[0]) {
 		t.Errorf("long title gives %q", long[len(long)-1])
+	}
+}
+
+// Validate reads like a check: the form shown again after an error keeps what was typed.
+func TestValidateLeavesTheCallersInputAlone(t *testing.T) {
+	in := validInput()
+	in.Questions = []Question{{Key: " amt ", Label: " Amt ", Kind: " select ", Options: []string{" a ", "b"}}}
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if q := in.Questions[0]; q.Key != " amt " || q.Kind != " select " || q.Options[0] != " a " {
+		t.Errorf("Validate changed the caller's question: %+v", q)
 	}
 }
 
