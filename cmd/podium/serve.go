@@ -136,11 +136,12 @@ func worker(ctx context.Context, cfg *config.Config, log *slog.Logger, args []st
 	return nil
 }
 
-// sweepInterval is how often the worker expires unconfirmed registrations.
+// sweepInterval is how often the worker expires unconfirmed registrations and erases the data
+// of attendees whose event ended longer ago than the retention period.
 const sweepInterval = time.Minute
 
-// background returns the work that runs beside the web server: the mail worker and the expiry
-// of unconfirmed registrations. It runs until its context ends.
+// background returns the work that runs beside the web server: the mail worker (which also
+// sends reminders) and the sweep. It runs until its context ends.
 func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(context.Context), error) {
 	w, err := newWorker(pool, cfg, log)
 	if err != nil {
@@ -155,12 +156,7 @@ func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(conte
 		ticker := time.NewTicker(sweepInterval)
 		defer ticker.Stop()
 		for {
-			n, err := registration.ExpirePending(ctx, pool, time.Now().Add(-cfg.ConfirmWithin))
-			if err != nil && ctx.Err() == nil {
-				log.Error("expiring unconfirmed registrations", "error", err)
-			} else if n > 0 {
-				log.Info("unconfirmed registrations expired", "count", n)
-			}
+			sweep(ctx, pool, cfg, log, time.Now())
 			select {
 			case <-ctx.Done():
 				<-done
@@ -169,6 +165,23 @@ func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(conte
 			}
 		}
 	}, nil
+}
+
+// sweep expires unconfirmed registrations and erases personal data past the retention period.
+func sweep(ctx context.Context, pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now time.Time) {
+	n, err := registration.ExpirePending(ctx, pool, now.Add(-cfg.ConfirmWithin))
+	if err != nil && ctx.Err() == nil {
+		log.Error("expiring unconfirmed registrations", "error", err)
+	} else if n > 0 {
+		log.Info("unconfirmed registrations expired", "count", n)
+	}
+	retention := time.Duration(cfg.RetentionDays) * 24 * time.Hour
+	n, err = registration.EraseEnded(ctx, pool, now.Add(-retention))
+	if err != nil && ctx.Err() == nil {
+		log.Error("erasing personal data after the retention period", "error", err)
+	} else if n > 0 {
+		log.Info("personal data erased after the retention period", "registrations", n)
+	}
 }
 
 // newWorker wires the mail worker: SMTP when PODIUM_SMTP_URL is set, else .eml files.

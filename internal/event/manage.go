@@ -84,41 +84,36 @@ func derivedSlugs(title string) []string {
 	return slugs
 }
 
-// Update applies a changed input to the event. A change of time, place or join URL of a
+// Update applies a changed input to the event, inside the caller's transaction, so that what
+// the change means for attendees commits with it. A change of time, place or join URL of a
 // published event raises its revision, which calendars read as the invite's SEQUENCE.
-// It returns the updated event and whether attendees' calendars must follow.
-func Update(ctx context.Context, pool *sqlx.DB, e *Event, in Input) (*Event, bool, error) {
+func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error) {
 	if e.Status == StatusCancelled {
-		return nil, false, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
+		return nil, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
 	}
 	v, err := in.validate()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if v.Slug == "" {
 		v.Slug = e.Slug
 	}
-	moved := e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v)
 	revision := e.Revision
-	if moved {
+	if e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v) {
 		revision++
 	}
-	var updated *Event
-	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var err error
-		if updated, err = update(ctx, tx, e.ID, v, revision); err != nil {
-			return err
-		}
-		updated.Questions = v.Questions
-		return replaceQuestions(ctx, tx, e.ID, v.Questions)
-	})
+	updated, err := update(ctx, tx, e.ID, v, revision)
 	if isUniqueViolation(err) {
-		return nil, false, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+		return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return updated, moved, nil
+	updated.Questions = v.Questions
+	if err := replaceQuestions(ctx, tx, e.ID, v.Questions); err != nil {
+		return nil, err
+	}
+	return updated, nil
 }
 
 // calendarChanged tells whether the change reaches attendees' calendars.

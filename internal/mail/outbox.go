@@ -13,11 +13,14 @@ import (
 
 // Kinds of messages to attendees.
 const (
-	KindConfirm    = "confirm"    // please confirm your email address
-	KindRegistered = "registered" // your seat is confirmed
-	KindWaitlisted = "waitlisted" // you are on the waitlist
-	KindPromoted   = "promoted"   // a seat freed up for you
-	KindCancelled  = "cancelled"  // your registration is cancelled
+	KindConfirm        = "confirm"         // please confirm your email address
+	KindRegistered     = "registered"      // your seat is confirmed
+	KindWaitlisted     = "waitlisted"      // you are on the waitlist
+	KindPromoted       = "promoted"        // a seat freed up for you
+	KindCancelled      = "cancelled"       // your registration is cancelled
+	KindUpdated        = "updated"         // the event moved: new time, place or join link
+	KindEventCancelled = "event_cancelled" // the event will not take place
+	KindReminder       = "reminder"        // the event begins soon
 )
 
 // Enqueue queues one message about a registration, due at once. A message of the same kind for

@@ -10,12 +10,15 @@ import (
 	"net/url"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/templates"
 )
 
@@ -27,6 +30,18 @@ type Recipient struct {
 	Language       string
 	Status         string
 	TokenSalt      []byte
+	// HadSeat tells whether the person was ever confirmed, and so has the event in their calendar.
+	HadSeat bool
+}
+
+// Message is an outbox entry with everything its mail shows.
+type Message struct {
+	OutboxID  int64
+	Kind      string
+	Recipient Recipient
+	Event     *event.Event
+	Agenda    []panel.AgendaItem
+	Now       time.Time
 }
 
 // Renderer turns an outbox entry into a mail: texts from the message catalogs, plain text and
@@ -38,6 +53,7 @@ type Renderer struct {
 	baseURL  *url.URL
 	from     *mail.Address
 	key      auth.ManageKey
+	calendar *calendar.Builder
 }
 
 // NewRenderer parses the mail templates; a broken template fails the start.
@@ -50,7 +66,8 @@ func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address, ke
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
-	return &Renderer{messages: messages, text: text, html: html, baseURL: baseURL, from: from, key: key}, nil
+	return &Renderer{messages: messages, text: text, html: html, baseURL: baseURL, from: from, key: key,
+		calendar: calendar.New(baseURL, messages)}, nil
 }
 
 // content is what both templates show.
@@ -64,34 +81,41 @@ type content struct {
 	Footer                         string
 }
 
-// Render builds the message of kind for r about e. outboxID makes the Message-ID unique.
-func (rd *Renderer) Render(kind string, outboxID int64, r Recipient, e *event.Event) (*gomail.Msg, error) {
+// Render builds the mail of one outbox entry. Mails that give a seat carry the personal invite,
+// an update carries it with the new SEQUENCE, and a cancellation removes the entry from the
+// calendar of whoever had a seat.
+func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
+	r, e := m.Recipient, m.Event
 	lang := i18n.Lang(r.Language)
 	t := func(id string, data map[string]any) string { return rd.messages.T(lang, id, data) }
-	title := map[string]any{"Title": e.Title}
+	loc := e.Zone()
+	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang), "Time": i18n.Clock(e.StartsAt, loc, lang)}
 	token := rd.key.Token(r.TokenSalt)
 	c := content{
 		Lang:        lang,
-		Subject:     t("mail."+kind+".subject", title),
+		Subject:     t("mail."+m.Kind+".subject", data),
 		Greeting:    t("mail.greeting", map[string]any{"Name": r.Name}),
-		Intro:       t("mail."+kind+".intro", title),
+		Intro:       t(introID(m.Kind, r.Status), data),
 		EventLabel:  t("mail.event", nil),
 		EventURL:    rd.link("/events/" + e.Slug),
 		ManageLabel: t("mail.manage", nil),
 		ManageURL:   rd.link("/r/" + token),
 		Footer:      t("mail.footer", nil),
 		Facts: [][2]string{
-			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, e.Zone(), lang)},
+			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
+			{t("mail.timezone", nil), e.Timezone},
 		},
 	}
 	if e.Location != "" {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})
 	}
-	if kind == KindConfirm {
+	if m.Kind == KindConfirm || m.Kind == KindUpdated && r.Status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+token+"/confirm")
 	}
-	// Only people with a seat get the join link.
-	if (kind == KindRegistered || kind == KindPromoted) && e.OnlineURL != "" {
+	// Only people with a seat get the join link, and Outlook shows this body rather than the
+	// invite's description, so the link is here as well.
+	invite := inviteMethod(m.Kind, r)
+	if (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
 		c.JoinLabel, c.JoinURL = t("mail.join", nil), e.OnlineURL
 	}
 
@@ -109,14 +133,59 @@ func (rd *Renderer) Render(kind string, outboxID int64, r Recipient, e *event.Ev
 		return nil, fmt.Errorf("mail: recipient: %w", err)
 	}
 	msg.Subject(oneLine(c.Subject))
-	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", outboxID, randomHex(8), rd.baseURL.Hostname()))
+	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, randomHex(8), rd.baseURL.Hostname()))
 	msg.SetDate()
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Content-Language", lang)
 	msg.SetBodyString(gomail.TypeTextPlain, text.String())
 	msg.AddAlternativeString(gomail.TypeTextHTML, html.String())
+	if invite != "" {
+		rd.attachCalendar(msg, invite, m)
+	}
 	return msg, nil
+}
+
+// inviteMethod is the iCalendar method a mail carries, or "" for none.
+func inviteMethod(kind string, r Recipient) string {
+	switch kind {
+	case KindRegistered, KindPromoted:
+		return "REQUEST"
+	case KindUpdated:
+		if r.Status == "confirmed" {
+			return "REQUEST"
+		}
+	case KindCancelled, KindEventCancelled:
+		if r.HadSeat {
+			return "CANCEL"
+		}
+	}
+	return ""
+}
+
+// introID picks the words for the recipient's situation: an update or a cancellation reads
+// differently for someone who has not confirmed yet or is on the waitlist.
+func introID(kind, status string) string {
+	switch {
+	case kind == KindUpdated && status == "pending",
+		kind == KindEventCancelled && (status == "pending" || status == "waitlisted"):
+		return "mail." + kind + ".intro_" + status
+	}
+	return "mail." + kind + ".intro"
+}
+
+// attachCalendar adds the calendar twice, as the clients want it: as a text/calendar
+// alternative with the method on the MIME type (Outlook and Gmail show their invitation card
+// only then), and as an attachment for clients that ignore alternatives.
+func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) {
+	item := calendar.Item{Event: m.Event, Agenda: m.Agenda}
+	who := calendar.Attendee{Name: m.Recipient.Name, Email: m.Recipient.Email, Language: m.Recipient.Language}
+	ics, name := rd.calendar.Request(item, who, m.Now), "invite.ics"
+	if method == "CANCEL" {
+		ics, name = rd.calendar.Cancel(item, who, m.Now), "cancel.ics"
+	}
+	msg.AddAlternativeString(gomail.ContentType("text/calendar; method="+method), string(ics))
+	msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
 }
 
 func (rd *Renderer) link(path string) string {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/panel"
 )
 
 // Worker sends due outbox messages. Any number of workers, in any number of processes, may run:
@@ -114,15 +115,15 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	return found, err
 }
 
-// deliver renders and sends one message.
+// deliver renders and sends one message, with the event as it is now.
 func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string, registrationID int64) error {
 	var r struct {
 		Recipient
 		EventID int64 `db:"event_id"`
 		Erased  bool  `db:"erased"`
 	}
-	query := `SELECT id AS registrationid, name, email, language, status, token_salt AS tokensalt, event_id,
-			erased_at IS NOT NULL AS erased
+	query := `SELECT id AS registrationid, name, email, language, status, token_salt AS tokensalt,
+			confirmed_at IS NOT NULL AS hadseat, event_id, erased_at IS NOT NULL AS erased
 		FROM registrations WHERE id = $1`
 	if err := sqlx.GetContext(ctx, tx, &r, query, registrationID); err != nil {
 		return fmt.Errorf("mail: recipient: %w", err)
@@ -134,7 +135,15 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string
 	if err != nil {
 		return err
 	}
-	msg, err := w.Renderer.Render(kind, id, r.Recipient, e)
+	now := w.Now()
+	if !stillApplies(kind, r.Status, e, now) {
+		return errNoLongerApplies
+	}
+	agenda, err := panel.Agenda(ctx, tx, e.ID)
+	if err != nil {
+		return err
+	}
+	msg, err := w.Renderer.Render(Message{OutboxID: id, Kind: kind, Recipient: r.Recipient, Event: e, Agenda: agenda, Now: now})
 	if err != nil {
 		return err
 	}
@@ -142,6 +151,20 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string
 	defer cancel()
 	return w.Sender.Send(sendCtx, msg)
 }
+
+// stillApplies tells whether a message that has come due still makes sense: a reminder only
+// for a seat at an event that has not started, an update only for someone still registered.
+func stillApplies(kind, status string, e *event.Event, now time.Time) bool {
+	switch kind {
+	case KindReminder:
+		return status == "confirmed" && e.Status == event.StatusPublished && now.Before(e.StartsAt)
+	case KindUpdated:
+		return (status == "pending" || status == "confirmed") && e.Status == event.StatusPublished
+	}
+	return true
+}
+
+var errNoLongerApplies = errors.New("the message no longer applies")
 
 var errRecipientErased = errors.New("the recipient's data has been erased")
 
@@ -154,6 +177,11 @@ func (w *Worker) record(ctx context.Context, tx *sqlx.Tx, id int64, kind string,
 		if err == nil {
 			w.Log.Info("mail sent", "outbox_id", id, "kind", kind, "attempts", attempts)
 		}
+		return err
+	}
+	if errors.Is(sendErr, errNoLongerApplies) {
+		w.Log.Info("mail dropped", "outbox_id", id, "kind", kind)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'dropped', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, sendErr.Error())
 		return err
 	}
 	// The error text may quote the recipient address; only its kind goes to the log.

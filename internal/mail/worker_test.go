@@ -3,6 +3,7 @@ package mail_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	netmail "net/mail"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
@@ -71,32 +73,56 @@ func register(t *testing.T, pool *sqlx.DB, e *event.Event, name, email string) s
 	return token
 }
 
-// parts reads a received message: its headers and each part of its multipart/alternative body.
-func parts(t *testing.T, data []byte) (*netmail.Message, map[string]string) {
+// parts reads a received message: its headers and the body of each leaf part, by media type, with
+// the method of a text/calendar part ("text/calendar; method=REQUEST") and the file name of an
+// attachment ("attachment invite.ics"). tree is the MIME structure, as mail clients walk it.
+func parts(t *testing.T, data []byte) (msg *netmail.Message, bodies map[string]string, tree string) {
 	t.Helper()
 	msg, err := netmail.ReadMessage(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q, want multipart/alternative", msg.Header.Get("Content-Type"))
-	}
-	out := map[string]string{}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
+	bodies = map[string]string{}
+	var walk func(header textproto.MIMEHeader, body io.Reader) string
+	walk = func(header textproto.MIMEHeader, body io.Reader) string {
+		mediaType, params, err := mime.ParseMediaType(header.Get("Content-Type"))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Content-Type %q: %v", header.Get("Content-Type"), err)
 		}
-		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
-		body, _ := io.ReadAll(p) // quoted-printable is decoded by NextPart
-		out[ct] = string(body)
+		if !strings.HasPrefix(mediaType, "multipart/") {
+			key := mediaType
+			if params["method"] != "" {
+				key += "; method=" + params["method"]
+			}
+			if _, disp, _ := mime.ParseMediaType(header.Get("Content-Disposition")); disp["filename"] != "" {
+				key = "attachment " + disp["filename"]
+			}
+			raw, _ := io.ReadAll(body)
+			if header.Get("Content-Transfer-Encoding") == "base64" {
+				raw, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(raw)), ""))
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			bodies[key] = string(raw) // quoted-printable is decoded by NextPart already
+			return key
+		}
+		var children []string
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			children = append(children, walk(p.Header, p))
+		}
+		return mediaType + " [" + strings.Join(children, ", ") + "]"
 	}
-	return msg, out
+	tree = walk(textproto.MIMEHeader(msg.Header), msg.Body)
+	return msg, bodies, tree
 }
 
 // A double opt-in registration gets a German mail, plain text and HTML, whose link carries the
@@ -115,7 +141,7 @@ func TestConfirmationMail(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != "erika@pattensen.example" || msgs[0].From != "podium@example.org" {
 		t.Fatalf("received %+v", msgs)
 	}
-	msg, body := parts(t, msgs[0].Data)
+	msg, body, _ := parts(t, msgs[0].Data)
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	if subject != "Bitte bestätigen Sie Ihre Anmeldung: Digitale Kommune: Vom Typ zur Tat" {
 		t.Errorf("subject %q", subject)
@@ -161,7 +187,7 @@ func TestRetriesUntilTheServerAccepts(t *testing.T) {
 		Status   string `db:"status"`
 		Attempts int    `db:"attempts"`
 	}
-	pool.Get(&row, `SELECT status, attempts FROM outbox`)
+	pool.Get(&row, `SELECT status, attempts FROM outbox WHERE kind = 'registered'`)
 	if row.Status != "sent" || row.Attempts != 4 {
 		t.Errorf("outbox %+v, want sent after 4 attempts", row)
 	}
@@ -217,7 +243,7 @@ func TestHeadersAreSafe(t *testing.T) {
 	if len(msgs) != 1 || len(msgs[0].To) != 1 {
 		t.Fatalf("received %+v", msgs)
 	}
-	msg, _ := parts(t, msgs[0].Data)
+	msg, _, _ := parts(t, msgs[0].Data)
 	headers, _, _ := strings.Cut(string(msgs[0].Data), "\r\n\r\n")
 	if msg.Header.Get("Bcc") != "" || strings.Contains(headers, "\r\nBcc:") {
 		t.Errorf("a line break in user input became a header:\n%s", headers)
@@ -230,7 +256,7 @@ func TestErasedRecipientGetsNothing(t *testing.T) {
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Titel", false)
 	token := register(t, pool, e, "Eve", "eve@example.org")
-	if _, err := registration.Erase(context.Background(), pool, token); err != nil {
+	if _, err := registration.Erase(context.Background(), pool, token, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	w := newWorker(t, pool, smtp)

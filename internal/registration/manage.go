@@ -14,6 +14,7 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/reminder"
 )
 
 // Conflicts a person can run into when registering, each with a message they can act on.
@@ -67,6 +68,11 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 		if err != nil {
 			return err
 		}
+		if status == StatusConfirmed {
+			if err := reminder.Schedule(ctx, tx, r.ID, now); err != nil {
+				return err
+			}
+		}
 		return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
 	})
 	if isUniqueViolation(err) {
@@ -112,7 +118,7 @@ func ByToken(ctx context.Context, q sqlx.QueryerContext, token string) (*Registr
 // Confirm confirms the email address of a pending registration: it takes a seat, or a place on
 // the waitlist if the event filled up meanwhile. Confirming again changes nothing. A registration
 // made before expiredBefore can no longer be confirmed.
-func Confirm(ctx context.Context, pool *sqlx.DB, token string, expiredBefore time.Time) (*Registration, error) {
+func Confirm(ctx context.Context, pool *sqlx.DB, token string, now, expiredBefore time.Time) (*Registration, error) {
 	return change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
 		if r.Status != StatusPending {
 			return r, nil
@@ -130,18 +136,22 @@ func Confirm(ctx context.Context, pool *sqlx.DB, token string, expiredBefore tim
 		if err := mail.Enqueue(ctx, tx, statusMail[status], r.ID); err != nil {
 			return nil, err
 		}
-		return setStatus(ctx, tx, r.ID, status)
+		out, err := setStatus(ctx, tx, r.ID, status)
+		if err == nil && status == StatusConfirmed {
+			err = reminder.Schedule(ctx, tx, r.ID, now)
+		}
+		return out, err
 	})
 }
 
 // Cancel cancels a registration. A freed seat goes to the first person on the waitlist, who is
 // returned as promoted (nil if nobody waited). Cancelling again changes nothing.
-func Cancel(ctx context.Context, pool *sqlx.DB, token string) (cancelled, promoted *Registration, err error) {
+func Cancel(ctx context.Context, pool *sqlx.DB, token string, now time.Time) (cancelled, promoted *Registration, err error) {
 	cancelled, err = change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
 		if r.Status == StatusCancelled {
 			return r, nil
 		}
-		out, p, err := move(ctx, tx, e, r, StatusCancelled)
+		out, p, err := move(ctx, tx, e, r, StatusCancelled, now)
 		promoted = p
 		return out, err
 	})
@@ -153,8 +163,8 @@ func Cancel(ctx context.Context, pool *sqlx.DB, token string) (cancelled, promot
 
 // Erase cancels the registration (freeing its seat) and deletes the attendee's personal data at
 // once. The token stops working; only an anonymous, cancelled row remains for the counts.
-func Erase(ctx context.Context, pool *sqlx.DB, token string) (promoted *Registration, err error) {
-	_, promoted, err = Cancel(ctx, pool, token)
+func Erase(ctx context.Context, pool *sqlx.DB, token string, now time.Time) (promoted *Registration, err error) {
+	_, promoted, err = Cancel(ctx, pool, token, now)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/reminder"
 )
 
 // ListOptions selects and pages an event's registrations for its organizers.
@@ -41,7 +43,7 @@ type Change struct {
 
 // ChangeByOrganizer applies an organizer's change. Confirming takes a seat and is refused when
 // the event is full; cancelling a confirmed registration gives the seat to the next in line.
-func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, ch Change) (*Registration, error) {
+func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, ch Change, now time.Time) (*Registration, error) {
 	if ch.Status != nil {
 		switch *ch.Status {
 		case StatusConfirmed, StatusWaitlisted, StatusCancelled:
@@ -66,7 +68,7 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 		out = &r
 		if ch.Status != nil && *ch.Status != r.Status {
 			var err error
-			if out, _, err = move(ctx, tx, e, &r, *ch.Status); err != nil {
+			if out, _, err = move(ctx, tx, e, &r, *ch.Status, now); err != nil {
 				return err
 			}
 		}
@@ -79,9 +81,9 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 	return out, err
 }
 
-// move changes a locked registration's status, keeping the seat counter right. A seat freed by a
-// cancellation goes to whoever has waited longest, who is returned as promoted.
-func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string) (out, promoted *Registration, err error) {
+// move changes a locked registration's status, keeping the seat counter and the reminders right.
+// A seat freed by a cancellation goes to whoever has waited longest, who is returned as promoted.
+func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string, now time.Time) (out, promoted *Registration, err error) {
 	if r.Status == StatusCancelled {
 		return nil, nil, &domain.ConflictError{Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
 	}
@@ -105,10 +107,24 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 	if err := mail.Enqueue(ctx, tx, statusMail[to], r.ID); err != nil {
 		return nil, nil, err
 	}
+	if to == StatusConfirmed {
+		err = reminder.Schedule(ctx, tx, r.ID, now)
+	} else if r.Status == StatusConfirmed {
+		err = reminder.Drop(ctx, tx, r.ID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	if to == StatusCancelled && r.Status == StatusConfirmed && e.Status != event.StatusCancelled {
-		if promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID); err == nil && promoted != nil {
-			err = mail.Enqueue(ctx, tx, mail.KindPromoted, promoted.ID)
+		if promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID); err != nil || promoted == nil {
+			return out, nil, err
+		}
+		if err := mail.Enqueue(ctx, tx, mail.KindPromoted, promoted.ID); err != nil {
+			return nil, nil, err
+		}
+		if err := reminder.Schedule(ctx, tx, promoted.ID, now); err != nil {
+			return nil, nil, err
 		}
 	}
-	return out, promoted, err
+	return out, promoted, nil
 }

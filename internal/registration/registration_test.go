@@ -115,7 +115,7 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 	}
 	var firstWaiting int64
 	pool.Get(&firstWaiting, `SELECT id FROM registrations WHERE event_id = $1 AND status = 'waitlisted' ORDER BY created_at, id LIMIT 1`, e.ID)
-	cancelled, promoted, err := registration.Cancel(context.Background(), pool, confirmedToken)
+	cancelled, promoted, err := registration.Cancel(context.Background(), pool, confirmedToken, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 	if got := countStatus(t, pool, e.ID); got["confirmed"] != 20 || got["waitlisted"] != 279 || got["cancelled"] != 1 {
 		t.Fatalf("after one cancellation: %v", got)
 	}
-	if _, again, err := registration.Cancel(context.Background(), pool, confirmedToken); err != nil || again != nil {
+	if _, again, err := registration.Cancel(context.Background(), pool, confirmedToken, now); err != nil || again != nil {
 		t.Fatalf("cancelling twice: promoted %v, %v", again, err)
 	}
 }
@@ -148,7 +148,7 @@ func TestConcurrentCancellations(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, token := range tokens[:15] { // 10 confirmed and the first 5 waiting
 		wg.Go(func() {
-			if _, _, err := registration.Cancel(context.Background(), pool, token); err != nil {
+			if _, _, err := registration.Cancel(context.Background(), pool, token, now); err != nil {
 				t.Error(err)
 			}
 		})
@@ -172,18 +172,18 @@ func TestDoubleOptIn(t *testing.T) {
 		t.Fatalf("first: %v %v", first, err)
 	}
 	_, secondToken, _ := registration.Register(ctx, pool, key, e, person(2), now)
-	second, err := registration.Confirm(ctx, pool, secondToken, now.Add(-48*time.Hour))
+	second, err := registration.Confirm(ctx, pool, secondToken, now, now.Add(-48*time.Hour))
 	if err != nil || second.Status != registration.StatusConfirmed || second.ConfirmedAt == nil {
 		t.Fatalf("second confirms first: %+v %v", second, err)
 	}
-	first, err = registration.Confirm(ctx, pool, firstToken, now.Add(-48*time.Hour))
+	first, err = registration.Confirm(ctx, pool, firstToken, now, now.Add(-48*time.Hour))
 	if err != nil || first.Status != registration.StatusWaitlisted {
 		t.Fatalf("first confirms when full: %+v %v", first, err)
 	}
-	if again, err := registration.Confirm(ctx, pool, firstToken, now.Add(-48*time.Hour)); err != nil || again.Status != registration.StatusWaitlisted {
+	if again, err := registration.Confirm(ctx, pool, firstToken, now, now.Add(-48*time.Hour)); err != nil || again.Status != registration.StatusWaitlisted {
 		t.Fatalf("confirming again: %+v %v", again, err)
 	}
-	if _, err := registration.Confirm(ctx, pool, "no-such-token", now.Add(-48*time.Hour)); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := registration.Confirm(ctx, pool, "no-such-token", now, now.Add(-48*time.Hour)); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown token: %v", err)
 	}
 }
@@ -247,7 +247,7 @@ func TestErase(t *testing.T) {
 	_, token, _ := registration.Register(ctx, pool, key, e, person(1), now)
 	registration.Register(ctx, pool, key, e, person(2), now)
 
-	promoted, err := registration.Erase(ctx, pool, token)
+	promoted, err := registration.Erase(ctx, pool, token, now)
 	if err != nil || promoted == nil || promoted.Email != "person2@kommune.example" {
 		t.Fatalf("erase: promoted %+v, %v", promoted, err)
 	}
@@ -276,7 +276,7 @@ func TestUnconfirmedRegistrationsExpire(t *testing.T) {
 
 	deadline := time.Now().Add(-48 * time.Hour)
 	var conflict *domain.ConflictError
-	if _, err := registration.Confirm(ctx, pool, oldToken, deadline); !errors.As(err, &conflict) || conflict.Code != "expired" {
+	if _, err := registration.Confirm(ctx, pool, oldToken, now, deadline); !errors.As(err, &conflict) || conflict.Code != "expired" {
 		t.Fatalf("confirming after 49 hours: %v", err)
 	}
 	n, err := registration.ExpirePending(ctx, pool, deadline)
@@ -286,7 +286,7 @@ func TestUnconfirmedRegistrationsExpire(t *testing.T) {
 	if c, _ := registration.CountsOf(ctx, pool, e.ID); c.Pending != 1 {
 		t.Errorf("pending after expiry: %d, want only the fresh one", c.Pending)
 	}
-	if r, err := registration.Confirm(ctx, pool, freshToken, deadline); err != nil || r.Status != registration.StatusConfirmed {
+	if r, err := registration.Confirm(ctx, pool, freshToken, now, deadline); err != nil || r.Status != registration.StatusConfirmed {
 		t.Errorf("fresh registration: %+v %v", r, err)
 	}
 	// The expired address may register again.

@@ -113,7 +113,7 @@ func (s *Server) patchEvent(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	updated, _, err := event.Update(c.Request.Context(), s.pool, e, in)
+	updated, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -122,7 +122,7 @@ func (s *Server) patchEvent(c *gin.Context, e *event.Event) {
 }
 
 func (s *Server) cancelEvent(c *gin.Context, e *event.Event) {
-	cancelled, err := event.Cancel(c.Request.Context(), s.pool, e, s.now())
+	cancelled, err := registration.CancelEvent(c.Request.Context(), s.pool, e, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -65,7 +65,7 @@ func (s *Server) getRegistration(c *gin.Context) {
 }
 
 func (s *Server) confirmRegistration(c *gin.Context) {
-	r, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now().Add(-s.cfg.ConfirmWithin))
+	r, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now(), s.now().Add(-s.cfg.ConfirmWithin))
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -74,7 +74,7 @@ func (s *Server) confirmRegistration(c *gin.Context) {
 }
 
 func (s *Server) cancelRegistration(c *gin.Context) {
-	r, _, err := registration.Cancel(c.Request.Context(), s.pool, c.Param("token"))
+	r, _, err := registration.Cancel(c.Request.Context(), s.pool, c.Param("token"), s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) cancelRegistration(c *gin.Context) {
 }
 
 func (s *Server) eraseRegistration(c *gin.Context) {
-	if _, err := registration.Erase(c.Request.Context(), s.pool, c.Param("token")); err != nil {
+	if _, err := registration.Erase(c.Request.Context(), s.pool, c.Param("token"), s.now()); err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -149,7 +149,7 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	r, err := registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch)
+	r, err := registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -55,12 +55,12 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 
 // confirmPage confirms from the link in the mail (GET) or the button on the page (POST).
 func (s *Server) confirmPage(c *gin.Context) {
-	_, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now().Add(-s.cfg.ConfirmWithin))
+	_, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now(), s.now().Add(-s.cfg.ConfirmWithin))
 	s.afterAction(c, err, registration.StatusConfirmed)
 }
 
 func (s *Server) cancelPage(c *gin.Context) {
-	_, _, err := registration.Cancel(c.Request.Context(), s.pool, c.Param("token"))
+	_, _, err := registration.Cancel(c.Request.Context(), s.pool, c.Param("token"), s.now())
 	s.afterAction(c, err, registration.StatusCancelled)
 }
 
@@ -80,7 +80,7 @@ func (s *Server) afterAction(c *gin.Context, err error, done string) {
 // erasePage deletes the person's data at once; the link stops working, so the answer is a page
 // of its own.
 func (s *Server) erasePage(c *gin.Context) {
-	if _, err := registration.Erase(c.Request.Context(), s.pool, c.Param("token")); err != nil {
+	if _, err := registration.Erase(c.Request.Context(), s.pool, c.Param("token"), s.now()); err != nil {
 		s.pageError(c, err)
 		return
 	}

@@ -1,0 +1,132 @@
+package registration
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/reminder"
+)
+
+// UpdateEvent changes an event and tells its attendees what that means for them, in one
+// transaction.
+func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.Input, now time.Time) (*event.Event, error) {
+	var updated *event.Event
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		var err error
+		if updated, err = event.Update(ctx, tx, e, in); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, e, updated, now)
+	})
+	return updated, err
+}
+
+// CancelEvent cancels an event and tells everyone registered, in one transaction.
+func CancelEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, now time.Time) (*event.Event, error) {
+	var cancelled *event.Event
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		var err error
+		if cancelled, err = event.Cancel(ctx, tx, e, now); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, e, cancelled, now)
+	})
+	return cancelled, err
+}
+
+// eventChanged tells the people registered for an event what a change means for them, in the
+// transaction of the change, after the event row was updated (and so locked):
+//   - cancelled: everyone still registered gets the cancellation, and reminders and updates
+//     still queued go;
+//   - moved (its revision rose): pending and confirmed attendees get an update, which replaces
+//     an update still queued, and the reminders follow the new time;
+//   - other reminder offsets: the reminders follow them.
+func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.Event, now time.Time) error {
+	if after.Status == event.StatusCancelled {
+		if before.Status == event.StatusCancelled {
+			return nil
+		}
+		if err := dropQueued(ctx, tx, after.ID, mail.KindUpdated); err != nil {
+			return err
+		}
+		if err := reminder.DropEvent(ctx, tx, after.ID); err != nil {
+			return err
+		}
+		return enqueueForEvent(ctx, tx, after.ID, mail.KindEventCancelled, "",
+			StatusPending, StatusConfirmed, StatusWaitlisted)
+	}
+	if after.Status != event.StatusPublished {
+		return reminder.DropEvent(ctx, tx, after.ID)
+	}
+	moved := after.Revision > before.Revision
+	if moved {
+		if err := dropQueued(ctx, tx, after.ID, mail.KindUpdated); err != nil {
+			return err
+		}
+		suffix := fmt.Sprintf(":%d", after.Revision)
+		if err := enqueueForEvent(ctx, tx, after.ID, mail.KindUpdated, suffix, StatusPending, StatusConfirmed); err != nil {
+			return err
+		}
+	}
+	if moved || before.Status != event.StatusPublished || !slices.Equal(before.ReminderOffsets, after.ReminderOffsets) {
+		return reminder.Reschedule(ctx, tx, after.ID, now)
+	}
+	return nil
+}
+
+// enqueueForEvent queues a message of kind for every registration of the event in one of the
+// statuses. The suffix makes the dedupe key differ per revision, for updates.
+func enqueueForEvent(ctx context.Context, q sqlx.ExecerContext, eventID int64, kind, suffix string, statuses ...string) error {
+	query := `INSERT INTO outbox (dedupe_key, kind, registration_id)
+		SELECT 'registration:' || id || ':' || $2 || $3, $2, id
+		FROM registrations
+		WHERE event_id = $1 AND status = ANY($4) AND erased_at IS NULL
+		ON CONFLICT (dedupe_key) DO NOTHING`
+	if _, err := q.ExecContext(ctx, query, eventID, kind, suffix, pq.Array(statuses)); err != nil {
+		return fmt.Errorf("registration: queue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// dropQueued removes messages of kind still queued for the event's registrations; one being sent
+// right now is locked and left to finish.
+func dropQueued(ctx context.Context, q sqlx.ExecerContext, eventID int64, kind string) error {
+	query := `DELETE FROM outbox WHERE id IN (
+			SELECT o.id FROM outbox o JOIN registrations r ON r.id = o.registration_id
+			WHERE r.event_id = $1 AND o.kind = $2 AND o.status = 'queued'
+			FOR UPDATE OF o SKIP LOCKED)`
+	if _, err := q.ExecContext(ctx, query, eventID, kind); err != nil {
+		return fmt.Errorf("registration: drop queued %s: %w", kind, err)
+	}
+	return nil
+}
+
+// EraseEnded erases the personal data of everyone registered for an event that ended before
+// endedBefore, as the retention period promises. Status and attendance stay, so the counts do.
+// It returns how many registrations were erased.
+func EraseEnded(ctx context.Context, q sqlx.ExtContext, endedBefore time.Time) (int64, error) {
+	query := `WITH erased AS (
+			UPDATE registrations r SET name = '', email = '', organization = '', municipality = '',
+				role = '', answers = '{}', token_hash = sha256(convert_to(gen_random_uuid()::text, 'UTF8')),
+				token_salt = '\x', erased_at = now(), updated_at = now()
+			FROM events e
+			WHERE e.id = r.event_id AND e.ends_at < $1 AND r.erased_at IS NULL
+			RETURNING r.id
+		), unsent AS (
+			DELETE FROM outbox WHERE status = 'queued' AND registration_id IN (SELECT id FROM erased)
+		)
+		SELECT count(*) FROM erased`
+	var n int64
+	if err := sqlx.GetContext(ctx, q, &n, query, endedBefore); err != nil {
+		return 0, fmt.Errorf("registration: erase ended: %w", err)
+	}
+	return n, nil
+}
