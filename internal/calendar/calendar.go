@@ -130,11 +130,13 @@ func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, lang string, n
 	if a != nil {
 		joinURL = e.OnlineURL
 	}
+	// In a personal invite the join link is the place people go to; the public calendar has
+	// no join link and names the place, or says the event is online.
 	switch {
-	case e.Location != "":
-		ev.SetLocation(text(e.Location))
 	case joinURL != "":
 		ev.SetLocation(joinURL)
+	case e.Location != "":
+		ev.SetLocation(text(e.Location))
 	case e.OnlineURL != "":
 		ev.SetLocation(b.messages.T(lang, "event.online", nil))
 	}
@@ -178,6 +180,9 @@ func (b *Builder) description(it Item, lang, joinURL, eventURL string) string {
 		parts = append(parts, strings.Join(lines, "\n"))
 	}
 	if joinURL != "" {
+		if e.Location != "" {
+			parts = append(parts, b.messages.T(lang, "event.where", nil)+": "+e.Location)
+		}
 		parts = append(parts, b.messages.T(lang, "mail.join", nil)+": "+joinURL)
 	}
 	parts = append(parts, b.messages.T(lang, "mail.event", nil)+": "+eventURL)

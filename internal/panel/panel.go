@@ -55,19 +55,36 @@ func Panelists(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]Pan
 
 // Agenda returns the event's agenda items by start time, each with its panelists' ids.
 func Agenda(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]AgendaItem, error) {
+	agendas, err := Agendas(ctx, q, []int64{eventID})
+	if err != nil {
+		return nil, err
+	}
+	if agendas[eventID] == nil {
+		return []AgendaItem{}, nil
+	}
+	return agendas[eventID], nil
+}
+
+// Agendas returns the agendas of many events in one query, by event id, as a calendar feed
+// needs them.
+func Agendas(ctx context.Context, q sqlx.QueryerContext, eventIDs []int64) (map[int64][]AgendaItem, error) {
 	query := `SELECT a.id, a.event_id, a.starts_at, a.ends_at, a.title, a.kind, a.description,
 			COALESCE(array_agg(ap.panelist_id ORDER BY p.position, p.id) FILTER (WHERE ap.panelist_id IS NOT NULL), '{}') AS panelist_ids
 		FROM agenda_items a
 		LEFT JOIN agenda_item_panelists ap ON ap.agenda_item_id = a.id
 		LEFT JOIN panelists p ON p.id = ap.panelist_id
-		WHERE a.event_id = $1
+		WHERE a.event_id = ANY($1)
 		GROUP BY a.id
 		ORDER BY a.starts_at, a.id`
-	items := []AgendaItem{}
-	if err := sqlx.SelectContext(ctx, q, &items, query, eventID); err != nil {
+	var items []AgendaItem
+	if err := sqlx.SelectContext(ctx, q, &items, query, pq.Array(eventIDs)); err != nil {
 		return nil, fmt.Errorf("panel: unable to fetch agenda: %w", err)
 	}
-	return items, nil
+	out := map[int64][]AgendaItem{}
+	for _, it := range items {
+		out[it.EventID] = append(out[it.EventID], it)
+	}
+	return out, nil
 }
 
 // AddPanelist stores a panelist of the event.

@@ -72,8 +72,13 @@ func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)
 // eventFor returns the event of the request if the caller may have it for need. Drafts exist
 // only for their organizers: to everyone else they are 404, not 403.
 func (s *Server) eventFor(c *gin.Context, need auth.Need) (*event.Event, error) {
+	return s.eventBySlug(c, c.Param("slug"), need)
+}
+
+// eventBySlug is eventFor with the slug given.
+func (s *Server) eventBySlug(c *gin.Context, slug string, need auth.Need) (*event.Event, error) {
 	ctx := c.Request.Context()
-	e, err := event.BySlug(ctx, s.pool, c.Param("slug"))
+	e, err := event.BySlug(ctx, s.pool, slug)
 	if err != nil {
 		return nil, err
 	}

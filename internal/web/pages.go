@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,6 +57,8 @@ type eventView struct {
 	RetentionDays      int
 	// OtherZone is set when the event's zone is not the one German readers assume.
 	OtherZone string
+	// FeedURL subscribes to all events (webcal://, which calendar apps open themselves).
+	FeedURL template.URL
 }
 
 type agendaView struct {
@@ -99,7 +102,7 @@ func (s *Server) eventView(c *gin.Context, e *event.Event) (*eventView, error) {
 	now := s.now()
 	v := &eventView{Event: e, Panelists: programme.Panelists, IsPast: e.IsPast(now),
 		RegistrationOpen: e.RegistrationOpen(now), RegistrationNotYet: e.RegistrationNotYetOpen(now),
-		SeatsLeft: counts.SeatsLeft(e.Capacity), RetentionDays: s.cfg.RetentionDays}
+		SeatsLeft: counts.SeatsLeft(e.Capacity), RetentionDays: s.cfg.RetentionDays, FeedURL: s.feedURL()}
 	for _, item := range programme.Agenda {
 		av := agendaView{AgendaItem: item}
 		for _, id := range item.PanelistIDs {
@@ -147,4 +150,12 @@ func (s *Server) pageError(c *gin.Context, err error) {
 	s.log.ErrorContext(c.Request.Context(), "page failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
 	s.renderPage(c, http.StatusInternalServerError, "error", s.messages.T(lang, "error.internal.title", nil),
 		s.messages.T(lang, "error.internal.text", map[string]any{"RequestID": requestID(c)}))
+}
+
+// feedURL is the calendar feed's address with the webcal scheme, which hands it to the calendar
+// app as a subscription instead of downloading it once.
+func (s *Server) feedURL() template.URL {
+	u := *s.cfg.BaseURL
+	u.Scheme = "webcal"
+	return template.URL(u.String() + "/events.ics") // html/template would refuse the scheme
 }

@@ -18,6 +18,8 @@ type manageView struct {
 	Done         string // what just happened: confirmed, cancelled
 	Problem      string // why the last action failed
 	CanCancel    bool
+	// HasSeat shows the join link and the calendar invite.
+	HasSeat bool
 }
 
 // privatePage keeps pages reached by a secret link out of caches and search engines.
@@ -49,7 +51,8 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	}
 	lang := pageLang(c)
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
-		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now())}
+		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
+		HasSeat:   r.Status == registration.StatusConfirmed && e.Status == event.StatusPublished}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 

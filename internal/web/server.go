@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
 )
@@ -26,6 +27,7 @@ type Server struct {
 	metrics  *metrics
 	pages    *pages
 	messages *i18n.Bundle
+	calendar *calendar.Builder
 	engine   *gin.Engine
 }
 
@@ -36,7 +38,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages}
+	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages)}
 	if s.pages, err = loadPages(messages); err != nil {
 		return nil, err
 	}
@@ -77,7 +79,8 @@ func (s *Server) routes() {
 
 	pages := e.Group("", s.timeout(requestTimeout))
 	pages.GET("/", s.homePage)
-	pages.GET("/events/:slug", s.eventPage)
+	pages.GET("/events.ics", s.calendarFeed)
+	pages.GET("/events/:slug", s.eventPageOrCalendar)
 	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration-form", registrationRate), s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
 
@@ -103,6 +106,7 @@ func (s *Server) routes() {
 
 	// The manage token is the credential: whoever holds it manages that one registration.
 	api.GET("/registrations/:token", s.getRegistration)
+	api.GET("/registrations/:token/invite.ics", s.invite)
 	api.POST("/registrations/:token/confirm", s.confirmRegistration)
 	api.POST("/registrations/:token/cancel", s.cancelRegistration)
 	api.DELETE("/registrations/:token", s.eraseRegistration)
