@@ -20,15 +20,7 @@ import (
 func sendAll(t *testing.T, w *mail.Worker, smtp *mailtest.Server) map[string][]mailtest.Message {
 	t.Helper()
 	before := len(smtp.Messages())
-	for {
-		sent, err := w.SendOne(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sent {
-			break
-		}
-	}
+	mailtest.Drain(t, w)
 	out := map[string][]mailtest.Message{}
 	for _, m := range smtp.Messages()[before:] {
 		out[m.To[0]] = append(out[m.To[0]], m)

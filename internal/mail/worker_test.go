@@ -7,12 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"mime/multipart"
 	netmail "net/mail"
 	"net/textproto"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +21,6 @@ import (
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db/dbtest"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/mail/mailtest"
 	"github.com/podium-events/podium/internal/registration"
@@ -33,17 +30,9 @@ var key = auth.ManageKey("a test secret of at least 32 bytes")
 
 func newWorker(t *testing.T, pool *sqlx.DB, smtp *mailtest.Server) *mail.Worker {
 	t.Helper()
-	messages, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://podium.example.org")
-	renderer, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@example.org"}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &mail.Worker{Pool: pool, Sender: mail.NewSMTPSender(smtp.Config()), Renderer: renderer,
-		Log: slog.New(slog.DiscardHandler), RetryBase: 20 * time.Millisecond, Poll: 20 * time.Millisecond}
+	w := smtp.Worker(t, pool, "https://podium.example.org", key)
+	w.RetryBase, w.Poll = 20*time.Millisecond, 20*time.Millisecond
+	return w
 }
 
 func newEvent(t *testing.T, pool *sqlx.DB, title string, optIn bool) *event.Event {
@@ -138,7 +127,7 @@ func TestConfirmationMail(t *testing.T) {
 		t.Fatalf("SendOne: %v %v", sent, err)
 	}
 	msgs := smtp.Messages()
-	if len(msgs) != 1 || msgs[0].To[0] != "erika@pattensen.example" || msgs[0].From != "podium@example.org" {
+	if len(msgs) != 1 || msgs[0].To[0] != "erika@pattensen.example" || msgs[0].From != "podium@podium.example.org" {
 		t.Fatalf("received %+v", msgs)
 	}
 	msg, body, _ := parts(t, msgs[0].Data)

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	netmail "net/mail"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -45,17 +42,9 @@ func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 func newWorker(t *testing.T, pool *sqlx.DB, smtp *mailtest.Server, c *clock) *mail.Worker {
 	t.Helper()
-	messages, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("https://podium.example.org")
-	renderer, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@example.org"}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &mail.Worker{Pool: pool, Sender: mail.NewSMTPSender(smtp.Config()), Renderer: renderer,
-		Log: slog.New(slog.DiscardHandler), Now: c.Now, Poll: 10 * time.Millisecond}
+	w := smtp.Worker(t, pool, "https://podium.example.org", key)
+	w.Now, w.Poll = c.Now, 10*time.Millisecond
+	return w
 }
 
 func newEvent(t *testing.T, pool *sqlx.DB, capacity int) *event.Event {
@@ -91,15 +80,7 @@ func reminders(t *testing.T, w *mail.Worker, smtp *mailtest.Server, c *clock, at
 	t.Helper()
 	c.Set(at)
 	before := len(smtp.Messages())
-	for {
-		sent, err := w.SendOne(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sent {
-			break
-		}
-	}
+	mailtest.Drain(t, w)
 	got := map[string]int{}
 	for _, m := range smtp.Messages()[before:] {
 		if strings.Contains(string(m.Data), "Subject: Erinnerung") {

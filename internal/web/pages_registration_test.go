@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"context"
 	"io"
-	"log/slog"
 	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/demo"
-	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/mail/mailtest"
 )
@@ -33,30 +30,13 @@ func (h *harness) postForm(path string, form url.Values) *httptest.ResponseRecor
 // mailWorker sends the harness's outbox to an in-process SMTP server.
 func (h *harness) mailWorker(smtp *mailtest.Server) *mail.Worker {
 	h.t.Helper()
-	messages, err := i18n.Load()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	base, _ := url.Parse("http://podium.test")
-	renderer, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@podium.test"}, auth.ManageKey(harnessSecret))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return &mail.Worker{Pool: h.pool, Sender: mail.NewSMTPSender(smtp.Config()), Renderer: renderer, Log: slog.New(slog.DiscardHandler)}
+	return smtp.Worker(h.t, h.pool, "http://podium.test", auth.ManageKey(harnessSecret))
 }
 
 // sendAll sends every due message.
 func sendAll(t *testing.T, w *mail.Worker) {
 	t.Helper()
-	for {
-		sent, err := w.SendOne(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sent {
-			return
-		}
-	}
+	mailtest.Drain(t, w)
 }
 
 // plainText returns the decoded text/plain part of a received message.
