@@ -79,17 +79,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 	log.Info("serving", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String())
 
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	workerDone := make(chan struct{})
+	workerDone, listenerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(workerDone)
 		if run != nil {
 			run(workerCtx)
 		}
 	}()
-	// The pool closes when serve returns, so every path waits for the worker first.
+	go func() {
+		defer close(listenerDone)
+		if err := srv.Listen(workerCtx); err != nil {
+			log.Error("live questions will not update: the database listener failed", "error", err)
+		}
+	}()
+	// The pool closes when serve returns, so every path waits for the background work first.
 	defer func() {
 		stopWorker()
 		<-workerDone
+		<-listenerDone
 		log.Info("stopped")
 	}()
 

@@ -26,16 +26,34 @@ func (e *rateLimitedError) seconds() string {
 	return strconv.Itoa(max(int(e.RetryAfter/time.Second), 1))
 }
 
+// Question and vote rates: per participant what one person plausibly does in a lively session,
+// per address enough for a room full of people behind one gateway.
+var (
+	questionRateParticipant = limiter.Rate{Period: time.Minute, Limit: 5}
+	questionRateAddress     = limiter.Rate{Period: time.Minute, Limit: 60}
+	voteRateParticipant     = limiter.Rate{Period: time.Minute, Limit: 60}
+	voteRateAddress         = limiter.Rate{Period: time.Minute, Limit: 600}
+)
+
 // limitPerAddress returns middleware allowing each client address rate requests. Counters live in
 // this process: behind a load balancer each process allows the rate, which still stops floods.
 // With PODIUM_RATE_LIMITS=off it lets everything through.
 func (s *Server) limitPerAddress(name string, rate limiter.Rate) gin.HandlerFunc {
+	return s.limit(name, rate, func(c *gin.Context) string { return c.ClientIP() })
+}
+
+// limitPerParticipant is limitPerAddress for the participant cookie; it runs after withParticipant.
+func (s *Server) limitPerParticipant(name string, rate limiter.Rate) gin.HandlerFunc {
+	return s.limit(name, rate, participantOf)
+}
+
+func (s *Server) limit(name string, rate limiter.Rate, key func(*gin.Context) string) gin.HandlerFunc {
 	if !s.cfg.RateLimits {
 		return func(c *gin.Context) { c.Next() }
 	}
 	l := limiter.New(memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: name, CleanUpInterval: time.Minute}), rate)
 	return func(c *gin.Context) {
-		res, err := l.Get(c.Request.Context(), c.ClientIP())
+		res, err := l.Get(c.Request.Context(), key(c))
 		if err != nil {
 			s.respondError(c, err)
 			return

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/qa"
 )
 
 // Server holds what the handlers share. It keeps no state of its own between requests, so any
@@ -28,6 +30,7 @@ type Server struct {
 	pages    *pages
 	messages *i18n.Bundle
 	calendar *calendar.Builder
+	hub      *qa.Hub
 	engine   *gin.Engine
 }
 
@@ -38,7 +41,8 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages)}
+	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
+		hub: qa.NewHub(pool, log)}
 	if s.pages, err = loadPages(messages); err != nil {
 		return nil, err
 	}
@@ -53,6 +57,15 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 	s.routes()
 	return s, nil
 }
+
+// Listen carries question changes of every process to this server's live streams, until ctx
+// ends; run it beside the HTTP server.
+func (s *Server) Listen(ctx context.Context) error {
+	return s.hub.Run(ctx, s.cfg.DatabaseURL)
+}
+
+// Listening is closed once Listen receives changes.
+func (s *Server) Listening() <-chan struct{} { return s.hub.Ready() }
 
 // Handler returns the HTTP handler serving everything.
 func (s *Server) Handler() http.Handler { return s.engine }
@@ -103,6 +116,8 @@ func (s *Server) routes() {
 	api.POST("/events/:slug/registrations", s.limitPerAddress("registrations", registrationRate), s.withEvent(needNothing, s.register))
 	api.GET("/events/:slug/registrations", s.withEvent(needOrganizer, s.listRegistrations))
 	api.PATCH("/events/:slug/registrations/:id", s.withEvent(needOrganizer, s.changeRegistration))
+	s.questionRoutes(e, api)
+	s.memberRoutes(api)
 
 	// The manage token is the credential: whoever holds it manages that one registration.
 	api.GET("/registrations/:token", s.getRegistration)

@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Member is a user holding a role on one event.
+type Member struct {
+	UserID int64  `db:"user_id" json:"user_id"`
+	Email  string `db:"email" json:"email"`
+	Name   string `db:"name" json:"name"`
+	Role   string `db:"role" json:"role"`
+}
+
+// EventRoleOf is one of a user's event roles, as /api/v1/me lists them.
+type EventRoleOf struct {
+	EventID int64  `db:"event_id" json:"event_id"`
+	Slug    string `db:"slug" json:"slug"`
+	Role    string `db:"role" json:"role"`
+}
+
+// Members returns the users holding a role on the event.
+func Members(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]Member, error) {
+	query := `SELECT m.user_id, u.email, u.name, m.role FROM event_members m JOIN users u ON u.id = m.user_id
+		WHERE m.event_id = $1 ORDER BY m.role, lower(u.email)`
+	out := []Member{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID); err != nil {
+		return nil, fmt.Errorf("auth: unable to list members: %w", err)
+	}
+	return out, nil
+}
+
+// RolesOf returns the user's roles on events.
+func RolesOf(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]EventRoleOf, error) {
+	query := `SELECT m.event_id, e.slug, m.role FROM event_members m JOIN events e ON e.id = m.event_id
+		WHERE m.user_id = $1 ORDER BY e.starts_at DESC`
+	out := []EventRoleOf{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, userID); err != nil {
+		return nil, fmt.Errorf("auth: unable to list roles: %w", err)
+	}
+	return out, nil
+}
+
+// RemoveEventRole takes the user's role on the event away; it reports ErrNotFound if they held none.
+func RemoveEventRole(ctx context.Context, q sqlx.ExecerContext, eventID, userID int64) error {
+	res, err := q.ExecContext(ctx, `DELETE FROM event_members WHERE event_id = $1 AND user_id = $2`, eventID, userID)
+	if err != nil {
+		return fmt.Errorf("auth: unable to remove event role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package qa
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+)
+
+// Change is a moderator's change of a question; nil fields stay as they are.
+type Change struct {
+	Status      *string
+	Answered    *bool
+	Highlighted *bool
+	Text        *string
+}
+
+// Moderate applies a moderator's change. Highlighting a question takes the highlight from any
+// other question of the event; only an approved question can be highlighted, and one that leaves
+// the approved state loses it.
+func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch Change) (*Question, error) {
+	v := &domain.ValidationError{}
+	if ch.Status != nil {
+		switch *ch.Status {
+		case StatusPending, StatusApproved, StatusRejected:
+		default:
+			v.Add("status", "must be pending, approved or rejected")
+		}
+	}
+	if ch.Text != nil {
+		t := checkText(v, "text", *ch.Text, 1, MaxTextLen)
+		ch.Text = &t
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	var out Question
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		// Highlights of one event are changed one at a time, so concurrent requests end with
+		// exactly one highlighted question instead of a unique violation.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID); err != nil {
+			return fmt.Errorf("qa: moderate: %w", err)
+		}
+		if err := sqlx.GetContext(ctx, tx, &out, `SELECT `+columns+`, false AS own, false AS voted FROM questions q
+			WHERE q.id = $1 AND q.event_id = $2 FOR UPDATE`, questionID, eventID); err != nil {
+			return notFound(err)
+		}
+		status, highlighted := out.Status, out.Highlighted
+		if ch.Status != nil {
+			status = *ch.Status
+		}
+		if ch.Highlighted != nil {
+			highlighted = *ch.Highlighted
+		}
+		if highlighted && status != StatusApproved {
+			if ch.Highlighted != nil && *ch.Highlighted {
+				return &domain.ConflictError{Field: "highlighted", Message: "only an approved question can be highlighted"}
+			}
+			highlighted = false
+		}
+		if highlighted && !out.Highlighted {
+			var others []int64
+			err := sqlx.SelectContext(ctx, tx, &others, `UPDATE questions SET highlighted = false, updated_at = now()
+				WHERE event_id = $1 AND highlighted AND id <> $2 RETURNING id`, eventID, questionID)
+			if err != nil {
+				return fmt.Errorf("qa: moderate: %w", err)
+			}
+			for _, id := range others {
+				if err := publish(ctx, tx, eventID, id, "updated"); err != nil {
+					return err
+				}
+			}
+		}
+		query := `UPDATE questions AS q SET status = $2, highlighted = $3, answered = COALESCE($4, answered),
+				text = COALESCE($5, text), updated_at = now()
+			WHERE id = $1
+			RETURNING ` + columns + `, false AS own, false AS voted`
+		if err := sqlx.GetContext(ctx, tx, &out, query, questionID, status, highlighted, ch.Answered, ch.Text); err != nil {
+			return fmt.Errorf("qa: moderate: %w", err)
+		}
+		return publish(ctx, tx, eventID, questionID, "updated")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Notify channel on which every change of a question is announced.
+const notifyChannel = "podium_questions"
+
+// publish records a change and announces it with NOTIFY, which PostgreSQL delivers when the
+// transaction commits, and never if it rolls back.
+func publish(ctx context.Context, tx *sqlx.Tx, eventID, questionID int64, kind string) error {
+	query := `WITH change AS (
+			INSERT INTO question_changes (event_id, question_id, kind) VALUES ($1, $2, $3) RETURNING id
+		)
+		SELECT pg_notify($4, id::text || ' ' || $1::text) FROM change`
+	if _, err := tx.ExecContext(ctx, query, eventID, questionID, kind, notifyChannel); err != nil {
+		return fmt.Errorf("qa: publish: %w", err)
+	}
+	return nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrNotFound
+	}
+	return fmt.Errorf("qa: %w", err)
+}

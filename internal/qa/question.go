@@ -1,0 +1,190 @@
+// Package qa holds the live audience questions of an event: asking, voting, moderation, and the
+// hub that carries every change to the open pages of every process through PostgreSQL
+// LISTEN/NOTIFY.
+package qa
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// Statuses of a question.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+)
+
+// Limits of what people type.
+const (
+	MaxTextLen   = 500
+	MaxAuthorLen = 100
+)
+
+// Question is one audience question as everyone sees it. Own and Voted are about the person
+// asking for it.
+type Question struct {
+	ID          int64     `db:"id" json:"id"`
+	EventID     int64     `db:"event_id" json:"-"`
+	Text        string    `db:"text" json:"text"`
+	AuthorName  string    `db:"author_name" json:"author_name"`
+	Participant string    `db:"participant" json:"-"`
+	Status      string    `db:"status" json:"status"`
+	Answered    bool      `db:"answered" json:"answered"`
+	Highlighted bool      `db:"highlighted" json:"highlighted"`
+	Votes       int       `db:"votes" json:"votes"`
+	CreatedAt   time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at" json:"updated_at"`
+	Own         bool      `db:"own" json:"own,omitempty"`
+	Voted       bool      `db:"voted" json:"voted,omitempty"`
+}
+
+// VisibleTo tells whether the audience sees the question: approved ones, and a person's own
+// pending ones.
+func (q *Question) VisibleTo(participant string, moderator bool) bool {
+	return moderator || q.Status == StatusApproved || (q.Status == StatusPending && q.Participant == participant)
+}
+
+const columns = `q.id, q.event_id, q.text, q.author_name, q.participant, q.status, q.answered,
+	q.highlighted, q.votes, q.created_at, q.updated_at`
+
+// checkText trims a question and checks its length; control characters other than line breaks
+// are refused, because nobody types them.
+func checkText(v *domain.ValidationError, field, s string, min, max int) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < min:
+		v.Add(field, "is required")
+	case n > max:
+		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
+	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }):
+		v.Add(field, "must not contain control characters")
+	}
+	return s
+}
+
+// Ask stores a question. With moderation on it waits for a moderator; otherwise it is approved
+// at once. Asking is open while the event is published.
+func Ask(ctx context.Context, pool *sqlx.DB, e *event.Event, participant, text, author string) (*Question, error) {
+	v := &domain.ValidationError{}
+	text = checkText(v, "text", text, 1, MaxTextLen)
+	author = checkText(v, "author_name", author, 0, MaxAuthorLen)
+	if strings.Contains(author, "\n") {
+		v.Add("author_name", "must be on one line")
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	if e.Status != event.StatusPublished {
+		return nil, &domain.ConflictError{Code: "closed", Message: "questions can be asked only for a published event"}
+	}
+	status := StatusApproved
+	if e.Moderation {
+		status = StatusPending
+	}
+	var q Question
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		query := `INSERT INTO questions AS q (event_id, text, author_name, participant, status)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING ` + columns + `, true AS own, false AS voted`
+		if err := sqlx.GetContext(ctx, tx, &q, query, e.ID, text, author, participant, status); err != nil {
+			return fmt.Errorf("qa: ask: %w", err)
+		}
+		return publish(ctx, tx, e.ID, q.ID, "created")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+// ListOptions chooses which questions a list shows and in which order.
+type ListOptions struct {
+	Status      string // "" for the audience: approved ones and the participant's own pending ones
+	Sort        string // "top" (votes, then oldest) or "new"
+	Participant string
+}
+
+// maxList bounds a list; an event with more questions than this has other problems.
+const maxList = 1000
+
+// List returns an event's questions.
+func List(ctx context.Context, q sqlx.QueryerContext, eventID int64, opt ListOptions) ([]Question, error) {
+	order := `q.votes DESC, q.created_at, q.id`
+	if opt.Sort == "new" {
+		order = `q.created_at DESC, q.id DESC`
+	}
+	query := `SELECT ` + columns + `, q.participant = $3 AS own,
+			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.participant = $3) AS voted
+		FROM questions q
+		WHERE q.event_id = $1 AND (
+			($2 = '' AND (q.status = 'approved' OR (q.status = 'pending' AND q.participant = $3)))
+			OR q.status = $2)
+		ORDER BY q.highlighted DESC, ` + order + `
+		LIMIT ` + fmt.Sprint(maxList)
+	out := []Question{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.Participant); err != nil {
+		return nil, fmt.Errorf("qa: list: %w", err)
+	}
+	return out, nil
+}
+
+// Highlighted returns the event's highlighted question, or nil.
+func Highlighted(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Question, error) {
+	var out []Question
+	query := `SELECT ` + columns + `, false AS own, false AS voted FROM questions q
+		WHERE q.event_id = $1 AND q.highlighted AND q.status = 'approved'`
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID); err != nil {
+		return nil, fmt.Errorf("qa: highlighted: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return &out[0], nil
+}
+
+// Vote counts the participant's vote for an approved question, once; voting again changes
+// nothing. Unvote takes it back.
+func Vote(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, participant string, up bool) (*Question, error) {
+	var out Question
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		if err := sqlx.GetContext(ctx, tx, &out, `SELECT `+columns+`, false AS own, false AS voted FROM questions q
+			WHERE q.id = $1 AND q.event_id = $2 AND q.status = 'approved' FOR UPDATE`, questionID, eventID); err != nil {
+			return notFound(err)
+		}
+		query := `INSERT INTO question_votes (question_id, participant) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+		delta := 1
+		if !up {
+			query, delta = `DELETE FROM question_votes WHERE question_id = $1 AND participant = $2`, -1
+		}
+		res, err := tx.ExecContext(ctx, query, questionID, participant)
+		if err != nil {
+			return fmt.Errorf("qa: vote: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			out.Voted, out.Own = up, out.Participant == participant
+			return nil
+		}
+		query = `UPDATE questions AS q SET votes = votes + $2 WHERE id = $1
+			RETURNING ` + columns + `, q.participant = $3 AS own, $4::boolean AS voted`
+		if err := sqlx.GetContext(ctx, tx, &out, query, questionID, delta, participant, up); err != nil {
+			return fmt.Errorf("qa: vote: %w", err)
+		}
+		return publish(ctx, tx, eventID, questionID, "updated")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+func (s *Server) memberRoutes(api *gin.RouterGroup) {
+	api.GET("/me", s.me)
+	api.GET("/events/:slug/members", s.withEvent(needOrganizer, s.listMembers))
+	api.POST("/events/:slug/members", s.withEvent(needOrganizer, s.addMember))
+	api.DELETE("/events/:slug/members/:user_id", s.withEvent(needOrganizer, s.removeMember))
+}
+
+func (s *Server) me(c *gin.Context) {
+	u := currentUser(c)
+	if u == nil {
+		s.respondError(c, errUnauthenticated)
+		return
+	}
+	roles, err := auth.RolesOf(c.Request.Context(), s.pool, u.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"user": u, "event_roles": roles})
+}
+
+func (s *Server) listMembers(c *gin.Context, e *event.Event) {
+	ms, err := auth.Members(c.Request.Context(), s.pool, e.ID)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[auth.Member]{Items: ms})
+}
+
+// addMember gives an existing user a role on the event: organizer, or moderator (who may
+// moderate its questions and nothing else).
+func (s *Server) addMember(c *gin.Context, e *event.Event) {
+	obj, err := readObject(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	var email, role string
+	if err := decodeFields(obj, map[string]any{"email": &email, "role": &role}); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	v := &domain.ValidationError{}
+	if role != auth.EventOrganizer && role != auth.EventModerator {
+		v.Add("role", "must be organizer or moderator")
+	}
+	u, err := auth.UserByEmail(ctx, s.pool, strings.TrimSpace(email))
+	if errors.Is(err, auth.ErrNotFound) {
+		v.Add("email", "no user has this address; create the account first")
+	} else if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	if err := v.OrNil(); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	if err := auth.SetEventRole(ctx, s.pool, e.ID, u.ID, role); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, auth.Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role})
+}
+
+func (s *Server) removeMember(c *gin.Context, e *event.Event) {
+	id, err := strconv.ParseInt(c.Param("user_id"), 10, 64)
+	if err != nil {
+		s.respondError(c, domain.ErrNotFound)
+		return
+	}
+	if err := auth.RemoveEventRole(c.Request.Context(), s.pool, e.ID, id); errors.Is(err, auth.ErrNotFound) {
+		s.respondError(c, domain.ErrNotFound)
+		return
+	} else if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
