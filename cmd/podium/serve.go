@@ -174,13 +174,17 @@ func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(conte
 	}, nil
 }
 
-// sweep expires unconfirmed registrations and erases personal data past the retention period.
+// sweep expires unconfirmed registrations and old sessions, and erases personal data past the
+// retention period.
 func sweep(ctx context.Context, pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now time.Time) {
 	n, err := registration.ExpirePending(ctx, pool, now.Add(-cfg.ConfirmWithin))
 	if err != nil && ctx.Err() == nil {
 		log.Error("expiring unconfirmed registrations", "error", err)
 	} else if n > 0 {
 		log.Info("unconfirmed registrations expired", "count", n)
+	}
+	if _, err := auth.DeleteExpiredSessions(ctx, pool, now); err != nil && ctx.Err() == nil {
+		log.Error("deleting expired sessions", "error", err)
 	}
 	retention := time.Duration(cfg.RetentionDays) * 24 * time.Hour
 	n, err = registration.EraseEnded(ctx, pool, now.Add(-retention))

@@ -22,11 +22,13 @@ const (
 	needOrganizer = auth.NeedOrganizer
 )
 
-// authenticate finds the user behind an `Authorization: Bearer` token. A request without one goes
-// on anonymously; a request with a bad one is refused, so that a script notices at once.
+// authenticate finds the user behind an `Authorization: Bearer` token, or else behind the
+// session cookie of a browser login. A request without either goes on anonymously; a bad token
+// is refused, so that a script notices at once, while a stale cookie is just forgotten.
 func (s *Server) authenticate(c *gin.Context) {
 	header := c.GetHeader("Authorization")
 	if header == "" {
+		s.sessionUser(c)
 		c.Next()
 		return
 	}
@@ -48,7 +50,29 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-// currentUser returns the authenticated user, or nil for an anonymous request.
+// sessionOnly authenticates pages: by session cookie only, as browsers do.
+func (s *Server) sessionOnly(c *gin.Context) {
+	s.sessionUser(c)
+	c.Next()
+}
+
+// sessionUser sets the user of a live session cookie, if there is one.
+func (s *Server) sessionUser(c *gin.Context) {
+	secret, err := c.Cookie(sessionCookie)
+	if err != nil || secret == "" {
+		return
+	}
+	u, err := auth.UserBySession(c.Request.Context(), s.pool, secret, s.now())
+	if err != nil {
+		if !errors.Is(err, auth.ErrNotFound) {
+			s.log.ErrorContext(c.Request.Context(), "session lookup failed", "request_id", requestID(c), "error", err)
+		}
+		s.setSessionCookie(c, "", -1)
+		return
+	}
+	c.Set(userKey, u)
+}
+
 func currentUser(c *gin.Context) *auth.User {
 	u, _ := c.Get(userKey)
 	user, _ := u.(*auth.User)

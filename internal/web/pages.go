@@ -147,6 +147,11 @@ func (s *Server) pageError(c *gin.Context, err error) {
 			s.messages.T(lang, "error.notfound.text", nil))
 		return
 	}
+	if errors.Is(err, domain.ErrForbidden) {
+		s.renderPage(c, http.StatusForbidden, "error", s.messages.T(lang, "error.forbidden.title", nil),
+			s.messages.T(lang, "error.forbidden.text", nil))
+		return
+	}
 	s.log.ErrorContext(c.Request.Context(), "page failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
 	s.renderPage(c, http.StatusInternalServerError, "error", s.messages.T(lang, "error.internal.title", nil),
 		s.messages.T(lang, "error.internal.text", map[string]any{"RequestID": requestID(c)}))

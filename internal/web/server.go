@@ -67,8 +67,10 @@ func (s *Server) Listen(ctx context.Context) error {
 // Listening is closed once Listen receives changes.
 func (s *Server) Listening() <-chan struct{} { return s.hub.Ready() }
 
-// Handler returns the HTTP handler serving everything.
-func (s *Server) Handler() http.Handler { return s.engine }
+// Handler returns the HTTP handler serving everything. Writes from another site are refused
+// (Go's cross-origin protection reads Sec-Fetch-Site and Origin), so a session cookie or the
+// participant cookie cannot be used by a foreign page; API clients send neither header.
+func (s *Server) Handler() http.Handler { return http.NewCrossOriginProtection().Handler(s.engine) }
 
 func prefixStrings(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
@@ -90,12 +92,14 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metrics.handler())
 	e.GET("/static/*path", staticFiles())
 
-	pages := e.Group("", s.timeout(requestTimeout))
+	pages := e.Group("", s.timeout(requestTimeout), s.sessionOnly)
 	pages.GET("/", s.homePage)
 	pages.GET("/events.ics", s.calendarFeed)
 	pages.GET("/events/:slug", s.eventPageOrCalendar)
 	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration-form", registrationRate), s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
+	s.loginRoutes(pages)
+	s.questionPageRoutes(pages)
 
 	manage := pages.Group("/r/:token", privatePage)
 	manage.GET("", s.managePage)

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/qa"
+)
+
+// questionsView is what the audience, moderator and presenter pages show.
+type questionsView struct {
+	Event       *event.Event
+	Questions   []qa.Question // audience: approved and own pending; moderator: approved
+	Pending     []qa.Question
+	Rejected    []qa.Question
+	Highlighted *qa.Question
+	Sort        string
+	Asked       string // the status of a question just asked
+	Text        string
+	Author      string
+	Errors      map[string]bool
+	Stream      string
+	Query       string // ?lang=en, kept on links and forms
+}
+
+func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
+	asks := []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("question-form", questionRateParticipant),
+		s.limitPerAddress("question-form-address", questionRateAddress)}
+	votes := []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("vote-form", voteRateParticipant),
+		s.limitPerAddress("vote-form-address", voteRateAddress)}
+	pages.GET("/events/:slug/questions", s.withParticipant, s.audiencePage)
+	pages.POST("/events/:slug/questions", append(asks, s.askPage)...)
+	pages.POST("/events/:slug/questions/:id/vote", append(votes, s.votePage)...)
+	pages.GET("/events/:slug/moderate", privatePage, s.requireLogin, s.moderatePage)
+	pages.POST("/events/:slug/moderate/:id", privatePage, s.requireLogin, s.moderateAction)
+	pages.GET("/events/:slug/present", s.presentPage)
+}
+
+func (s *Server) questionsView(c *gin.Context, e *event.Event) questionsView {
+	v := questionsView{Event: e, Sort: c.DefaultQuery("sort", "top"), Asked: c.Query("asked"),
+		Stream: "/api/v1/events/" + e.Slug + "/questions/stream"}
+	if v.Sort != "new" {
+		v.Sort = "top"
+	}
+	if pageLang(c) == "en" {
+		v.Query = "?lang=en"
+	}
+	return v
+}
+
+func (s *Server) audiencePage(c *gin.Context) {
+	e, err := s.eventFor(c, needNothing)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.renderAudience(c, http.StatusOK, s.questionsView(c, e))
+}
+
+func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
+	var err error
+	v.Questions, err = qa.List(c.Request.Context(), s.pool, v.Event.ID, qa.ListOptions{Sort: v.Sort, Participant: participantOf(c)})
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.renderPage(c, status, "questions", s.messages.T(pageLang(c), "qa.title", nil), v)
+}
+
+// askPage takes a question from the form, which works without JavaScript.
+func (s *Server) askPage(c *gin.Context) {
+	e, err := s.eventFor(c, needNothing)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	v := s.questionsView(c, e)
+	v.Text, v.Author = c.PostForm("text"), c.PostForm("author_name")
+	q, err := qa.Ask(c.Request.Context(), s.pool, e, participantOf(c), v.Text, v.Author)
+	var invalid *domain.ValidationError
+	if errors.As(err, &invalid) {
+		v.Errors = map[string]bool{}
+		for _, f := range invalid.Fields {
+			v.Errors[f.Field] = true
+		}
+		s.renderAudience(c, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, s.questionsPath(c, e)+"asked="+q.Status+"#fragen")
+}
+
+// votePage gives or takes back the participant's vote, from the vote button.
+func (s *Server) votePage(c *gin.Context) {
+	e, err := s.eventFor(c, needNothing)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	id, ok := questionIDParam(c)
+	if !ok {
+		s.pageError(c, domain.ErrNotFound)
+		return
+	}
+	if _, err := qa.Vote(c.Request.Context(), s.pool, e.ID, id, participantOf(c), c.PostForm("vote") != "remove"); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, s.questionsPath(c, e)+fmt.Sprintf("sort=%s#frage-%d", c.DefaultPostForm("sort", "top"), id))
+}
+
+// questionsPath is the audience page with its language, ready for more query parameters.
+func (s *Server) questionsPath(c *gin.Context, e *event.Event) string {
+	if pageLang(c) == "en" {
+		return "/events/" + e.Slug + "/questions?lang=en&"
+	}
+	return "/events/" + e.Slug + "/questions?"
+}
+
+func (s *Server) moderatePage(c *gin.Context) {
+	e, err := s.eventFor(c, needModerator)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	v := s.questionsView(c, e)
+	for status, list := range map[string]*[]qa.Question{qa.StatusPending: &v.Pending, qa.StatusApproved: &v.Questions, qa.StatusRejected: &v.Rejected} {
+		sort := v.Sort
+		if status == qa.StatusPending {
+			sort = "new"
+		}
+		if *list, err = qa.List(ctx, s.pool, e.ID, qa.ListOptions{Status: status, Sort: sort}); err != nil {
+			s.pageError(c, err)
+			return
+		}
+	}
+	s.renderPage(c, http.StatusOK, "moderate", s.messages.T(pageLang(c), "qa.moderate.title", nil), v)
+}
+
+// moderateActions are the moderator's buttons, as question changes.
+var moderateActions = map[string]func(*qa.Change){
+	"approve":     func(ch *qa.Change) { ch.Status = ptr(qa.StatusApproved) },
+	"reject":      func(ch *qa.Change) { ch.Status = ptr(qa.StatusRejected) },
+	"pending":     func(ch *qa.Change) { ch.Status = ptr(qa.StatusPending) },
+	"highlight":   func(ch *qa.Change) { ch.Highlighted = ptr(true) },
+	"unhighlight": func(ch *qa.Change) { ch.Highlighted = ptr(false) },
+	"answered":    func(ch *qa.Change) { ch.Answered = ptr(true) },
+	"unanswered":  func(ch *qa.Change) { ch.Answered = ptr(false) },
+}
+
+func (s *Server) moderateAction(c *gin.Context) {
+	e, err := s.eventFor(c, needModerator)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	id, ok := questionIDParam(c)
+	if !ok {
+		s.pageError(c, domain.ErrNotFound)
+		return
+	}
+	var ch qa.Change
+	if action, ok := moderateActions[c.PostForm("action")]; ok {
+		action(&ch)
+	} else if c.PostForm("action") == "edit" {
+		ch.Text = ptr(c.PostForm("text"))
+	} else {
+		s.pageError(c, &malformedError{"unknown action"})
+		return
+	}
+	if _, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
+		var invalid *domain.ValidationError
+		var conflict *domain.ConflictError
+		if !errors.As(err, &invalid) && !errors.As(err, &conflict) {
+			s.pageError(c, err)
+			return
+		}
+		// An empty edit or highlighting a pending question changes nothing; the page shows the state.
+	}
+	path := "/events/" + e.Slug + "/moderate"
+	if pageLang(c) == "en" {
+		path += "?lang=en"
+	}
+	c.Redirect(http.StatusSeeOther, path+fmt.Sprintf("#frage-%d", id))
+}
+
+// presentPage shows the highlighted question, large, for screen sharing.
+func (s *Server) presentPage(c *gin.Context) {
+	e, err := s.eventFor(c, needNothing)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	v := s.questionsView(c, e)
+	if v.Highlighted, err = qa.Highlighted(c.Request.Context(), s.pool, e.ID); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.renderPage(c, http.StatusOK, "present", e.Title, v)
+}
+
+func ptr[T any](v T) *T { return &v }
