@@ -1,0 +1,145 @@
+// Package export writes an event's attendee list as CSV or XLSX, row by row from the database,
+// so that 100,000 attendees never sit in memory at once.
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// Options choose what an export holds and how it reads.
+type Options struct {
+	Statuses  []string // registration statuses to include; default confirmed
+	Lang      string   // "de" for German column labels, else the stable keys
+	Delimiter rune     // CSV only: ',' (default) or ';' for German Excel
+}
+
+// statuses an export may ask for.
+var statuses = []string{"pending", "confirmed", "waitlisted", "cancelled"}
+
+// ParseStatus reads ?status= : one status, a comma-separated list, or "all".
+func ParseStatus(s string) ([]string, error) {
+	if s == "" {
+		return []string{"confirmed"}, nil
+	}
+	if s == "all" {
+		return statuses, nil
+	}
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		ok := false
+		for _, known := range statuses {
+			ok = ok || part == known
+		}
+		if !ok {
+			v := &domain.ValidationError{}
+			v.Add("status", "must be pending, confirmed, waitlisted, cancelled, a comma-separated list of them, or all")
+			return nil, v
+		}
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+// columns are the fixed columns, by stable key, with their German labels.
+var columns = []struct{ key, de string }{
+	{"id", "ID"}, {"name", "Name"}, {"email", "E-Mail"}, {"organization", "Organisation"},
+	{"municipality", "Kommune"}, {"role", "Funktion"}, {"status", "Status"},
+	{"registered_at", "Angemeldet am"}, {"confirmed_at", "Bestätigt am"}, {"attended", "Teilgenommen"},
+}
+
+// header returns the column labels: the fixed columns, then one per custom question.
+func header(e *event.Event, lang string) []string {
+	out := make([]string, 0, len(columns)+len(e.Questions))
+	for _, c := range columns {
+		if lang == "de" {
+			out = append(out, c.de)
+		} else {
+			out = append(out, c.key)
+		}
+	}
+	for _, q := range e.Questions {
+		out = append(out, q.Label)
+	}
+	return out
+}
+
+// row is one attendee as the database gives it.
+type row struct {
+	ID           int64           `db:"id"`
+	Name         string          `db:"name"`
+	Email        string          `db:"email"`
+	Organization string          `db:"organization"`
+	Municipality string          `db:"municipality"`
+	Role         string          `db:"role"`
+	Status       string          `db:"status"`
+	CreatedAt    time.Time       `db:"created_at"`
+	ConfirmedAt  *time.Time      `db:"confirmed_at"`
+	Attended     bool            `db:"attended"`
+	Answers      json.RawMessage `db:"answers"`
+}
+
+// each calls fn for every attendee, streaming from the database in id order.
+func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Options, fn func(*row) error) error {
+	query := `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
+			attended, answers
+		FROM registrations
+		WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL
+		ORDER BY id`
+	rows, err := q.QueryxContext(ctx, query, e.ID, pq.Array(opt.Statuses))
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer rows.Close()
+	var r row
+	for rows.Next() {
+		r = row{}
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// answers returns the custom answers in question order: strings, or booleans for checkboxes.
+func answers(e *event.Event, raw json.RawMessage) []any {
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m) // stored by the service as an object; anything else counts as none
+	out := make([]any, len(e.Questions))
+	for i, q := range e.Questions {
+		switch v := m[q.Key].(type) {
+		case string:
+			out[i] = v
+		case bool:
+			out[i] = v
+		default:
+			out[i] = ""
+		}
+	}
+	return out
+}
+
+// safe keeps a text cell from being read as a formula by Excel or LibreOffice: a value that
+// starts with = + - @, a tab or a carriage return gets a leading apostrophe.
+func safe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db/dbtest"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/export"
+	"github.com/podium-events/podium/internal/registration"
+)
+
+var start = time.Date(2027, 3, 4, 16, 0, 0, 0, time.UTC)
+
+// attendees stores an event with a select and a checkbox question, and four registrations:
+// umlauts, a formula-looking name, a waitlisted one and a cancelled one.
+func attendees(t *testing.T, pool *sqlx.DB) *event.Event {
+	t.Helper()
+	ctx := context.Background()
+	in := event.NewInput()
+	in.Title = "Digitale Kommune: Vom Typ zur Tat"
+	in.StartsAt, in.EndsAt = start, start.Add(90*time.Minute)
+	in.OrganizerName, in.OrganizerEmail = "ÖFIT", "oefit@example.org"
+	in.Status, in.DoubleOptIn = event.StatusPublished, false
+	capacity := 2
+	in.Capacity = &capacity
+	in.Questions = []event.Question{
+		{Key: "kommunentyp", Label: "Welcher Kommunentyp?", Kind: event.KindSelect, Options: []string{"Die Bedächtigen", "Die Optimierer"}},
+		{Key: "protokoll", Label: "Protokoll erwünscht", Kind: event.KindCheckbox},
+	}
+	e, err := event.Create(ctx, pool, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := auth.ManageKey("a test secret of at least 32 bytes")
+	people := []registration.Input{
+		{Name: "Jürgen Weiß", Email: "juergen@kreis-wesel.example", Organization: "Kreis Wesel", Municipality: "Wesel", Role: "Amtsleitung"},
+		{Name: "=HYPERLINK(\"http://evil.example\")", Email: "x@example.org", Organization: "+49 30 1234", Municipality: "@Köln", Role: "-Referat"},
+		{Name: "Wartende", Email: "wait@example.org"},
+	}
+	for i, p := range people {
+		p.Consent = true
+		p.Answers = map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Optimierer"`), "protokoll": json.RawMessage(`true`)}
+		if i == 1 {
+			p.Answers = map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Bedächtigen"`), "protokoll": json.RawMessage(`false`)}
+		}
+		if _, _, err := registration.Register(ctx, pool, key, e, p, start.Add(-48*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// The CSV reads back with Go's CSV reader: BOM, the stable header keys, one column per question,
+// umlauts intact, formula-looking values defused, only confirmed attendees by default.
+func TestCSV(t *testing.T) {
+	pool := dbtest.New(t)
+	e := attendees(t, pool)
+	var buf bytes.Buffer
+	if err := export.WriteCSV(context.Background(), pool, &buf, e, export.Options{Statuses: []string{"confirmed"}}); err != nil {
+		t.Fatal(err)
+	}
+	raw := buf.String()
+	if !strings.HasPrefix(raw, "\ufeff") {
+		t.Fatal("no byte order mark")
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(raw, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "id,name,email,organization,municipality,role,status,registered_at,confirmed_at,attended,Welcher Kommunentyp?,Protokoll erwünscht"
+	if got := strings.Join(records[0], ","); got != want {
+		t.Errorf("header\n got %s\nwant %s", got, want)
+	}
+	if len(records) != 3 {
+		t.Fatalf("%d rows, want header and 2 confirmed", len(records))
+	}
+	first := records[1]
+	if first[1] != "Jürgen Weiß" || first[4] != "Wesel" || first[6] != "confirmed" || first[8] != "2027-03-02T17:00:00+01:00" || first[10] != "Die Optimierer" || first[11] != "true" {
+		t.Errorf("first row %q", first)
+	}
+	for _, cell := range records[2] {
+		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			t.Errorf("cell %q starts a formula", cell)
+		}
+	}
+	if records[2][1] != `'=HYPERLINK("http://evil.example")` || records[2][5] != "'-Referat" {
+		t.Errorf("defused row %q", records[2])
+	}
+}
+
+// For German Excel: semicolons, German labels, ja/nein; ?status=all includes the waitlist.
+func TestCSVForGermanExcel(t *testing.T) {
+	pool := dbtest.New(t)
+	e := attendees(t, pool)
+	statuses, err := export.ParseStatus("all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := export.WriteCSV(context.Background(), pool, &buf, e, export.Options{Statuses: statuses, Lang: "de", Delimiter: ';'}); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff")))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if records[0][2] != "E-Mail" || records[0][7] != "Angemeldet am" || len(records) != 4 || records[3][6] != "waitlisted" || records[1][11] != "ja" {
+		t.Errorf("records %q", records)
+	}
+	if _, err := export.ParseStatus("confirmed,lost"); err == nil {
+		t.Error("an unknown status is accepted")
+	}
+}
+
+// The XLSX opens with excelize: one sheet, bold frozen header, dates as date cells in local
+// time, booleans as booleans, formula-looking text defused and no formula anywhere.
+func TestXLSX(t *testing.T) {
+	pool := dbtest.New(t)
+	e := attendees(t, pool)
+	var buf bytes.Buffer
+	if err := export.WriteXLSX(context.Background(), pool, &buf, e, export.Options{Statuses: []string{"confirmed"}, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][1] != "Name" || rows[1][1] != "Jürgen Weiß" || rows[2][1] != `'=HYPERLINK("http://evil.example")` {
+		t.Fatalf("rows %q", rows)
+	}
+	if rows[1][8] != "02.03.2027 17:00" {
+		t.Errorf("confirmed at %q, want the German date in Berlin time", rows[1][8])
+	}
+	if raw, _ := f.GetCellValue(sheet, "I2", excelize.Options{RawCellValue: true}); !strings.HasPrefix(raw, "46448.") {
+		t.Errorf("confirmed at is stored as %q, want a date serial number", raw)
+	}
+	if v, _ := f.GetCellValue(sheet, "J2"); v != "FALSE" {
+		t.Errorf("attended %q, want a boolean", v)
+	}
+	for _, cell := range []string{"B3", "D3", "E3", "F3"} {
+		if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+			t.Errorf("%s holds the formula %q", cell, formula)
+		}
+	}
+	panes, err := f.GetPanes(sheet)
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v %v", panes, err)
+	}
+}

@@ -1,0 +1,112 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/podium-events/podium/internal/event"
+)
+
+// sheetName is the one sheet of an export.
+const sheetName = "Teilnehmende"
+
+// maxColumnWidth keeps a long answer from making a column wider than a screen.
+const maxColumnWidth = 60
+
+// WriteXLSX writes the attendee list as an Excel workbook with excelize's stream writer: a
+// bold, frozen header row, date cells in the event's local time, and columns as wide as their
+// header and first rows need.
+func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.Event, opt Options) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	sw, err := f.NewStreamWriter(sheetName)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	dateFormat := "yyyy-mm-dd hh:mm"
+	if opt.Lang == "de" {
+		dateFormat = "dd.mm.yyyy hh:mm"
+	}
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFormat})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	labels := header(e, opt.Lang)
+	// Column widths must be set before the first row; they follow the header and fixed guesses.
+	for i, label := range labels {
+		width := float64(max(utf8.RuneCountInString(label)+2, 12))
+		switch columns[min(i, len(columns)-1)].key {
+		case "name", "email", "organization":
+			width = 30
+		case "registered_at", "confirmed_at":
+			width = 18
+		}
+		if i >= len(columns) {
+			width = float64(min(max(utf8.RuneCountInString(label)+2, 20), maxColumnWidth))
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	head := make([]any, len(labels))
+	for i, l := range labels {
+		head[i] = excelize.Cell{StyleID: bold, Value: l}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	loc := e.Zone()
+	// Excel knows no time zones: a date cell holds the wall-clock time of the event's zone.
+	local := func(t time.Time) time.Time {
+		l := t.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), 0, time.UTC)
+	}
+	n := 1
+	values := make([]any, 0, len(labels))
+	err = each(ctx, q, e, opt, func(r *row) error {
+		n++
+		var confirmed any = ""
+		if r.ConfirmedAt != nil {
+			confirmed = excelize.Cell{StyleID: date, Value: local(*r.ConfirmedAt)}
+		}
+		values = append(values[:0], r.ID, safe(r.Name), safe(r.Email), safe(r.Organization), safe(r.Municipality),
+			safe(r.Role), r.Status, excelize.Cell{StyleID: date, Value: local(r.CreatedAt)}, confirmed, r.Attended)
+		for _, a := range answers(e, r.Answers) {
+			if s, ok := a.(string); ok {
+				a = safe(s)
+			}
+			values = append(values, a)
+		}
+		cell, err := excelize.CoordinatesToCellName(1, n)
+		if err != nil {
+			return err
+		}
+		return sw.SetRow(cell, values)
+	})
+	if err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
