@@ -3,11 +3,15 @@ package panel
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/domain"
 )
 
 // Kinds of agenda items.
@@ -87,37 +91,40 @@ func Agendas(ctx context.Context, q sqlx.QueryerContext, eventIDs []int64) (map[
 	return out, nil
 }
 
-// AddPanelist stores a panelist of the event.
-func AddPanelist(ctx context.Context, q sqlx.ExtContext, p Panelist) (*Panelist, error) {
-	query := `INSERT INTO panelists (event_id, name, role, organization, municipality, bio, position)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		RETURNING id, event_id, name, role, organization, municipality, bio, position`
-	var out Panelist
-	if err := sqlx.GetContext(ctx, q, &out, query, p.EventID, p.Name, p.Role, p.Organization, p.Municipality, p.Bio, p.Position); err != nil {
-		return nil, fmt.Errorf("panel: unable to add panelist: %w", err)
+// PanelistByID returns a panelist of the event; an id of another event is not found.
+func PanelistByID(ctx context.Context, q sqlx.QueryerContext, eventID, id int64) (*Panelist, error) {
+	query := `SELECT id, event_id, name, role, organization, municipality, bio, position
+		FROM panelists WHERE id = $1 AND event_id = $2`
+	var p Panelist
+	if err := sqlx.GetContext(ctx, q, &p, query, id, eventID); err != nil {
+		return nil, notFound(err, "unable to fetch panelist")
 	}
-	return &out, nil
+	return &p, nil
 }
 
-// AddAgendaItem stores an agenda item of the event with the panelists it involves.
-func AddAgendaItem(ctx context.Context, q sqlx.ExtContext, a AgendaItem) (*AgendaItem, error) {
-	query := `INSERT INTO agenda_items (event_id, starts_at, ends_at, title, kind, description)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING id, event_id, starts_at, ends_at, title, kind, description`
-	var out AgendaItem
-	if err := sqlx.GetContext(ctx, q, &out, query, a.EventID, a.StartsAt, a.EndsAt, a.Title, a.Kind, a.Description); err != nil {
-		return nil, fmt.Errorf("panel: unable to add agenda item: %w", err)
+// AgendaItemByID returns an agenda item of the event with its panelists' ids; an id of another
+// event is not found.
+func AgendaItemByID(ctx context.Context, q sqlx.QueryerContext, eventID, id int64) (*AgendaItem, error) {
+	query := `SELECT a.id, a.event_id, a.starts_at, a.ends_at, a.title, a.kind, a.description,
+			COALESCE(array_agg(ap.panelist_id ORDER BY p.position, p.id) FILTER (WHERE ap.panelist_id IS NOT NULL), '{}') AS panelist_ids
+		FROM agenda_items a
+		LEFT JOIN agenda_item_panelists ap ON ap.agenda_item_id = a.id
+		LEFT JOIN panelists p ON p.id = ap.panelist_id
+		WHERE a.id = $1 AND a.event_id = $2
+		GROUP BY a.id`
+	var a AgendaItem
+	if err := sqlx.GetContext(ctx, q, &a, query, id, eventID); err != nil {
+		return nil, notFound(err, "unable to fetch agenda item")
 	}
-	link := `INSERT INTO agenda_item_panelists (agenda_item_id, panelist_id)
-		SELECT $1, p.id FROM panelists p WHERE p.id = ANY($2) AND p.event_id = $3`
-	if _, err := q.ExecContext(ctx, link, out.ID, a.PanelistIDs, a.EventID); err != nil {
-		return nil, fmt.Errorf("panel: unable to link panelists: %w", err)
+	return &a, nil
+}
+
+// notFound turns "no rows" into domain.ErrNotFound and wraps any other error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrNotFound
 	}
-	out.PanelistIDs = a.PanelistIDs
-	if out.PanelistIDs == nil {
-		out.PanelistIDs = pq.Int64Array{}
-	}
-	return &out, nil
+	return fmt.Errorf("panel: %s: %w", what, err)
 }
 
 // Programme is an event's panel and agenda together, as event pages and the event JSON show them.

@@ -117,11 +117,13 @@ func (s *Server) routes() {
 	api.POST("/events/:slug/cancel", s.withEvent(needOrganizer, s.cancelEvent))
 	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
 	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
+	s.panelRoutes(api)
 	api.POST("/events/:slug/registrations", s.limitPerAddress("registrations", registrationRate), s.withEvent(needNothing, s.register))
 	api.GET("/events/:slug/registrations", s.withEvent(needOrganizer, s.listRegistrations))
 	api.PATCH("/events/:slug/registrations/:id", s.withEvent(needOrganizer, s.changeRegistration))
 	s.questionRoutes(e, api)
 	s.memberRoutes(api)
+	s.exportRoutes(e)
 
 	// The manage token is the credential: whoever holds it manages that one registration.
 	api.GET("/registrations/:token", s.getRegistration)

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/export"
+)
+
+func (s *Server) exportRoutes(e *gin.Engine) {
+	// An export of 100,000 attendees takes longer than the request timeout of other calls.
+	api := e.Group("/api/v1", s.authenticate)
+	api.GET("/events/:slug/attendees.csv", s.withEvent(needOrganizer, s.exportAttendees("csv")))
+	api.GET("/events/:slug/attendees.xlsx", s.withEvent(needOrganizer, s.exportAttendees("xlsx")))
+}
+
+// exportAttendees streams the attendee list; the options are checked before the first byte,
+// so a bad one is still a problem+json answer.
+func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event) {
+	return func(c *gin.Context, e *event.Event) {
+		opt := export.Options{Lang: c.Query("lang")}
+		v := &domain.ValidationError{}
+		statuses, err := export.ParseStatus(c.Query("status"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		opt.Statuses = statuses
+		switch c.DefaultQuery("delimiter", "comma") {
+		case "comma":
+			opt.Delimiter = ','
+		case "semicolon":
+			opt.Delimiter = ';'
+		default:
+			v.Add("delimiter", "must be comma or semicolon")
+		}
+		if opt.Lang != "" && opt.Lang != "de" && opt.Lang != "en" {
+			v.Add("lang", "must be de or en")
+		}
+		if err := v.OrNil(); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		name := e.Slug + "-teilnehmende." + format
+		c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+		ctx := c.Request.Context()
+		if format == "csv" {
+			c.Header("Content-Type", "text/csv; charset=utf-8")
+			c.Status(http.StatusOK)
+			err = export.WriteCSV(ctx, s.pool, c.Writer, e, opt)
+		} else {
+			c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+			c.Status(http.StatusOK)
+			err = export.WriteXLSX(ctx, s.pool, c.Writer, e, opt)
+		}
+		if err != nil {
+			// The status is sent; the client sees a cut-off file, the log says why.
+			s.log.ErrorContext(ctx, "export failed", "request_id", requestID(c), "error", err)
+			return
+		}
+		s.log.InfoContext(ctx, "attendees exported", "request_id", requestID(c), "event_id", e.ID, "format", format)
+	}
+}
