@@ -36,7 +36,12 @@ $(ICALJS):
 	@mkdir -p .data/npm
 	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error ical.js@$(ICALJS_VERSION)
 
-test: $(ICALJS)
+# Debian's Chromium for the browser tests; never a browser download.
+/usr/bin/chromium:
+	@echo "installing chromium (Debian package)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: $(ICALJS) /usr/bin/chromium
 	@unformatted="$$(gofmt -l cmd internal templates migrations)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
