@@ -28,6 +28,8 @@ usage:
   podium tokens create --email E [--name LABEL]           print a new API token on stdout
   podium tokens list --email E                            list a user's tokens
   podium tokens revoke --email E --id N                   revoke one of them
+  podium export --event SLUG --format csv|xlsx [-o FILE]  the attendee list
+         [--status confirmed|...|all] [--lang de] [--delimiter comma|semicolon]
 
 Configuration comes from the environment (DATABASE_URL, PODIUM_ADDR, PODIUM_BASE_URL, ...);
 flags win. See README.md.
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return users(ctx, cfg, args, stdin, stdout)
 	case "tokens":
 		return tokens(ctx, cfg, args, stdout)
+	case "export":
+		return exportAttendees(ctx, cfg, args, stdout)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", cmd))
 }
