@@ -82,6 +82,32 @@ func currentUser(c *gin.Context) *auth.User {
 // withEvent loads the event named by :slug, checks that the caller may see it and has what the
 // route needs, and hands it to next. Every route on an event goes through here, so that the
 // permission rules are applied in exactly one place.
+// routes is what eventRoute registers on: the engine or a group.
+type routes interface {
+	gin.IRoutes
+	BasePath() string
+}
+
+// RoutePermission is one route of an event and what its caller needs.
+type RoutePermission struct {
+	Method, Path string
+	Need         auth.Need
+}
+
+// eventRoute registers a route of one event (/events/:slug/...) with what its caller needs, so
+// that every permission is declared where the route is, and listed by Permissions.
+func (s *Server) eventRoute(g routes, method, path string, need auth.Need, h func(*gin.Context, *event.Event), middleware ...gin.HandlerFunc) {
+	full := strings.TrimSuffix(g.BasePath(), "/") + path
+	s.permissions = append(s.permissions, RoutePermission{Method: method, Path: full, Need: need})
+	g.Handle(method, path, append(middleware, s.withEvent(need, h))...)
+}
+
+// Permissions lists every event route with what it needs, for the permission table test and for
+// the README.
+func (s *Server) Permissions() []RoutePermission {
+	return append([]RoutePermission(nil), s.permissions...)
+}
+
 func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		e, err := s.eventFor(c, need)

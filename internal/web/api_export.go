@@ -13,8 +13,8 @@ import (
 func (s *Server) exportRoutes(e *gin.Engine) {
 	// An export of 100,000 attendees takes longer than the request timeout of other calls.
 	api := e.Group("/api/v1", s.authenticate)
-	api.GET("/events/:slug/attendees.csv", s.withEvent(needOrganizer, s.exportAttendees("csv")))
-	api.GET("/events/:slug/attendees.xlsx", s.withEvent(needOrganizer, s.exportAttendees("xlsx")))
+	s.eventRoute(api, "GET", "/events/:slug/attendees.csv", needOrganizer, s.exportAttendees("csv"))
+	s.eventRoute(api, "GET", "/events/:slug/attendees.xlsx", needOrganizer, s.exportAttendees("xlsx"))
 }
 
 // exportAttendees streams the attendee list; the options are checked before the first byte,

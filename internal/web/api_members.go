@@ -15,9 +15,9 @@ import (
 
 func (s *Server) memberRoutes(api *gin.RouterGroup) {
 	api.GET("/me", s.me)
-	api.GET("/events/:slug/members", s.withEvent(needOrganizer, s.listMembers))
-	api.POST("/events/:slug/members", s.withEvent(needOrganizer, s.addMember))
-	api.DELETE("/events/:slug/members/:user_id", s.withEvent(needOrganizer, s.removeMember))
+	s.eventRoute(api, "GET", "/events/:slug/members", needOrganizer, s.listMembers)
+	s.eventRoute(api, "POST", "/events/:slug/members", needOrganizer, s.addMember)
+	s.eventRoute(api, "DELETE", "/events/:slug/members/:user_id", needOrganizer, s.removeMember)
 }
 
 func (s *Server) me(c *gin.Context) {

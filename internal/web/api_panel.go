@@ -15,12 +15,12 @@ import (
 
 // panelRoutes lets organizers change an event's panel and agenda; reading them is open to all.
 func (s *Server) panelRoutes(api *gin.RouterGroup) {
-	api.POST("/events/:slug/panelists", s.withEvent(needOrganizer, s.createPanelist))
-	api.PATCH("/events/:slug/panelists/:id", s.withEvent(needOrganizer, s.patchPanelist))
-	api.DELETE("/events/:slug/panelists/:id", s.withEvent(needOrganizer, s.deletePanelist))
-	api.POST("/events/:slug/agenda", s.withEvent(needOrganizer, s.createAgendaItem))
-	api.PATCH("/events/:slug/agenda/:id", s.withEvent(needOrganizer, s.patchAgendaItem))
-	api.DELETE("/events/:slug/agenda/:id", s.withEvent(needOrganizer, s.deleteAgendaItem))
+	s.eventRoute(api, "POST", "/events/:slug/panelists", needOrganizer, s.createPanelist)
+	s.eventRoute(api, "PATCH", "/events/:slug/panelists/:id", needOrganizer, s.patchPanelist)
+	s.eventRoute(api, "DELETE", "/events/:slug/panelists/:id", needOrganizer, s.deletePanelist)
+	s.eventRoute(api, "POST", "/events/:slug/agenda", needOrganizer, s.createAgendaItem)
+	s.eventRoute(api, "PATCH", "/events/:slug/agenda/:id", needOrganizer, s.patchAgendaItem)
+	s.eventRoute(api, "DELETE", "/events/:slug/agenda/:id", needOrganizer, s.deleteAgendaItem)
 }
 
 // panelistFields names, for each JSON field of a panelist, where its value goes.

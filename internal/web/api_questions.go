@@ -25,13 +25,13 @@ func (s *Server) questionRoutes(e *gin.Engine, api *gin.RouterGroup) {
 		s.limitPerAddress("question-address", questionRateAddress)}
 	votes := []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("vote", voteRateParticipant),
 		s.limitPerAddress("vote-address", voteRateAddress)}
-	api.POST("/events/:slug/questions", append(asks, s.withEvent(needNothing, s.askQuestion))...)
-	api.GET("/events/:slug/questions", s.withParticipant, s.withEvent(needNothing, s.listQuestions))
-	api.POST("/events/:slug/questions/:id/vote", append(votes, s.withEvent(needNothing, s.vote(true)))...)
-	api.DELETE("/events/:slug/questions/:id/vote", append(votes, s.withEvent(needNothing, s.vote(false)))...)
-	api.PATCH("/events/:slug/questions/:id", s.withEvent(needModerator, s.moderateQuestion))
+	s.eventRoute(api, "POST", "/events/:slug/questions", needNothing, s.askQuestion, asks...)
+	s.eventRoute(api, "GET", "/events/:slug/questions", needNothing, s.listQuestions, s.withParticipant)
+	s.eventRoute(api, "POST", "/events/:slug/questions/:id/vote", needNothing, s.vote(true), votes...)
+	s.eventRoute(api, "DELETE", "/events/:slug/questions/:id/vote", needNothing, s.vote(false), votes...)
+	s.eventRoute(api, "PATCH", "/events/:slug/questions/:id", needModerator, s.moderateQuestion)
 	// A stream lives long: it has no request timeout.
-	e.GET("/api/v1/events/:slug/questions/stream", s.authenticate, s.withParticipant, s.withEvent(needNothing, s.questionStream))
+	s.eventRoute(e, "GET", "/api/v1/events/:slug/questions/stream", needNothing, s.questionStream, s.authenticate, s.withParticipant)
 }
 
 func (s *Server) askQuestion(c *gin.Context, e *event.Event) {

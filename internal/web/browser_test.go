@@ -66,7 +66,8 @@ func waitFor(expression string) chromedp.Action[chromedp.Void] {
 				return nil
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("still false after 10 s: %s (last error: %v)", expression, err)
+				where, _ := chromedp.Evaluate[string]("location.href")(ctx, tg)
+				return fmt.Errorf("still false after 10 s on %s: %s (last error: %v)", where, expression, err)
 			}
 			select {
 			case <-ctx.Done():
@@ -85,4 +86,10 @@ func eval[T any](t *testing.T, ctx context.Context, expression string) T {
 		t.Fatalf("evaluate %s: %v", expression, err)
 	}
 	return v
+}
+
+// press activates a button as a keyboard user does (focus, then Enter), which does not depend
+// on where the button is on the screen.
+func press(selector string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(chromedp.CSS(selector)), chromedp.KeyEvent("\r"))
 }

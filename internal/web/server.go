@@ -31,7 +31,9 @@ type Server struct {
 	messages *i18n.Bundle
 	calendar *calendar.Builder
 	hub      *qa.Hub
-	engine   *gin.Engine
+	// permissions are the event routes and what they need, as eventRoute registered them.
+	permissions []RoutePermission
+	engine      *gin.Engine
 }
 
 // New builds the server and its routes. It fails when a template or message catalog is broken,
@@ -111,16 +113,16 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)
 	api.POST("/events", s.createEvent)
-	api.GET("/events/:slug", s.withEvent(needNothing, s.getEvent))
-	api.PATCH("/events/:slug", s.withEvent(needOrganizer, s.patchEvent))
-	api.DELETE("/events/:slug", s.withEvent(needOrganizer, s.deleteEvent))
-	api.POST("/events/:slug/cancel", s.withEvent(needOrganizer, s.cancelEvent))
-	api.GET("/events/:slug/panelists", s.withEvent(needNothing, s.listPanelists))
-	api.GET("/events/:slug/agenda", s.withEvent(needNothing, s.listAgenda))
+	s.eventRoute(api, "GET", "/events/:slug", needNothing, s.getEvent)
+	s.eventRoute(api, "PATCH", "/events/:slug", needOrganizer, s.patchEvent)
+	s.eventRoute(api, "DELETE", "/events/:slug", needOrganizer, s.deleteEvent)
+	s.eventRoute(api, "POST", "/events/:slug/cancel", needOrganizer, s.cancelEvent)
+	s.eventRoute(api, "GET", "/events/:slug/panelists", needNothing, s.listPanelists)
+	s.eventRoute(api, "GET", "/events/:slug/agenda", needNothing, s.listAgenda)
 	s.panelRoutes(api)
-	api.POST("/events/:slug/registrations", s.limitPerAddress("registrations", registrationRate), s.withEvent(needNothing, s.register))
-	api.GET("/events/:slug/registrations", s.withEvent(needOrganizer, s.listRegistrations))
-	api.PATCH("/events/:slug/registrations/:id", s.withEvent(needOrganizer, s.changeRegistration))
+	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registrations", registrationRate))
+	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
+	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration)
 	s.questionRoutes(e, api)
 	s.memberRoutes(api)
 	s.exportRoutes(e)

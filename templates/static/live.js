@@ -25,7 +25,9 @@
       .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('[data-live-stream]');
-        if (fresh) {
+        // Replacing unchanged content would only swap the buttons under someone's pointer
+        // (the page after one's own action already shows it when its news arrives).
+        if (fresh && fresh.innerHTML !== region.innerHTML) {
           region.innerHTML = fresh.innerHTML;
         }
       })
