@@ -115,6 +115,7 @@ func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)
 			s.respondError(c, err)
 			return
 		}
+		c.Set(eventKey, e)
 		next(c, e)
 	}
 }

@@ -90,6 +90,9 @@ func (s *Server) createEvent(c *gin.Context) {
 		return
 	}
 	e, err := event.Create(c.Request.Context(), s.pool, in, u)
+	if err == nil {
+		c.Set(eventKey, e)
+	}
 	if err != nil {
 		s.respondError(c, err)
 		return

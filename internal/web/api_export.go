@@ -13,8 +13,8 @@ import (
 func (s *Server) exportRoutes(e *gin.Engine) {
 	// An export of 100,000 attendees takes longer than the request timeout of other calls.
 	api := e.Group("/api/v1", s.authenticate)
-	s.eventRoute(api, "GET", "/events/:slug/attendees.csv", needOrganizer, s.exportAttendees("csv"))
-	s.eventRoute(api, "GET", "/events/:slug/attendees.xlsx", needOrganizer, s.exportAttendees("xlsx"))
+	s.eventRoute(api, "GET", "/events/:slug/attendees.csv", needOrganizer, s.exportAttendees("csv"), s.audited("attendees.exported"))
+	s.eventRoute(api, "GET", "/events/:slug/attendees.xlsx", needOrganizer, s.exportAttendees("xlsx"), s.audited("attendees.exported"))
 }
 
 // exportAttendees streams the attendee list; the options are checked before the first byte,

@@ -16,8 +16,8 @@ import (
 func (s *Server) memberRoutes(api *gin.RouterGroup) {
 	api.GET("/me", s.me)
 	s.eventRoute(api, "GET", "/events/:slug/members", needOrganizer, s.listMembers)
-	s.eventRoute(api, "POST", "/events/:slug/members", needOrganizer, s.addMember)
-	s.eventRoute(api, "DELETE", "/events/:slug/members/:user_id", needOrganizer, s.removeMember)
+	s.eventRoute(api, "POST", "/events/:slug/members", needOrganizer, s.addMember, s.audited("member.added"))
+	s.eventRoute(api, "DELETE", "/events/:slug/members/:user_id", needOrganizer, s.removeMember, s.audited("member.removed"))
 }
 
 func (s *Server) me(c *gin.Context) {

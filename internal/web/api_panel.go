@@ -15,12 +15,12 @@ import (
 
 // panelRoutes lets organizers change an event's panel and agenda; reading them is open to all.
 func (s *Server) panelRoutes(api *gin.RouterGroup) {
-	s.eventRoute(api, "POST", "/events/:slug/panelists", needOrganizer, s.createPanelist)
-	s.eventRoute(api, "PATCH", "/events/:slug/panelists/:id", needOrganizer, s.patchPanelist)
-	s.eventRoute(api, "DELETE", "/events/:slug/panelists/:id", needOrganizer, s.deletePanelist)
-	s.eventRoute(api, "POST", "/events/:slug/agenda", needOrganizer, s.createAgendaItem)
-	s.eventRoute(api, "PATCH", "/events/:slug/agenda/:id", needOrganizer, s.patchAgendaItem)
-	s.eventRoute(api, "DELETE", "/events/:slug/agenda/:id", needOrganizer, s.deleteAgendaItem)
+	s.eventRoute(api, "POST", "/events/:slug/panelists", needOrganizer, s.createPanelist, s.audited("panelist.created"))
+	s.eventRoute(api, "PATCH", "/events/:slug/panelists/:id", needOrganizer, s.patchPanelist, s.audited("panelist.updated"))
+	s.eventRoute(api, "DELETE", "/events/:slug/panelists/:id", needOrganizer, s.deletePanelist, s.audited("panelist.deleted"))
+	s.eventRoute(api, "POST", "/events/:slug/agenda", needOrganizer, s.createAgendaItem, s.audited("agenda.created"))
+	s.eventRoute(api, "PATCH", "/events/:slug/agenda/:id", needOrganizer, s.patchAgendaItem, s.audited("agenda.updated"))
+	s.eventRoute(api, "DELETE", "/events/:slug/agenda/:id", needOrganizer, s.deleteAgendaItem, s.audited("agenda.deleted"))
 }
 
 // panelistFields names, for each JSON field of a panelist, where its value goes.

@@ -29,7 +29,7 @@ func (s *Server) questionRoutes(e *gin.Engine, api *gin.RouterGroup) {
 	s.eventRoute(api, "GET", "/events/:slug/questions", needNothing, s.listQuestions, s.withParticipant)
 	s.eventRoute(api, "POST", "/events/:slug/questions/:id/vote", needNothing, s.vote(true), votes...)
 	s.eventRoute(api, "DELETE", "/events/:slug/questions/:id/vote", needNothing, s.vote(false), votes...)
-	s.eventRoute(api, "PATCH", "/events/:slug/questions/:id", needModerator, s.moderateQuestion)
+	s.eventRoute(api, "PATCH", "/events/:slug/questions/:id", needModerator, s.moderateQuestion, s.audited("question.moderated"))
 	// A stream lives long: it has no request timeout.
 	s.eventRoute(e, "GET", "/api/v1/events/:slug/questions/stream", needNothing, s.questionStream, s.authenticate, s.withParticipant)
 }
@@ -90,9 +90,9 @@ func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
 
 func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
 	return func(c *gin.Context, e *event.Event) {
-		id, ok := questionIDParam(c)
-		if !ok {
-			s.respondError(c, domain.ErrNotFound)
+		id, err := idParam(c)
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		q, err := qa.Vote(c.Request.Context(), s.pool, e.ID, id, participantOf(c), up)
@@ -105,9 +105,9 @@ func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
 }
 
 func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
-	id, ok := questionIDParam(c)
-	if !ok {
-		s.respondError(c, domain.ErrNotFound)
+	id, err := idParam(c)
+	if err != nil {
+		s.respondError(c, err)
 		return
 	}
 	obj, err := readObject(c)
@@ -210,9 +210,4 @@ func (s *Server) mayModerate(c *gin.Context, e *event.Event) (bool, error) {
 		return false, nil
 	}
 	return auth.Allowed(c.Request.Context(), s.pool, u, e.ID, needModerator)
-}
-
-func questionIDParam(c *gin.Context) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	return id, err == nil && id > 0
 }

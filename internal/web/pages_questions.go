@@ -37,7 +37,7 @@ func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
 	pages.POST("/events/:slug/questions", append(asks, s.askPage)...)
 	pages.POST("/events/:slug/questions/:id/vote", append(votes, s.votePage)...)
 	pages.GET("/events/:slug/moderate", privatePage, s.requireLogin, s.moderatePage)
-	pages.POST("/events/:slug/moderate/:id", privatePage, s.requireLogin, s.moderateAction)
+	pages.POST("/events/:slug/moderate/:id", privatePage, s.requireLogin, s.audited("question.moderated"), s.moderateAction)
 	pages.GET("/events/:slug/present", s.presentPage)
 }
 
@@ -105,9 +105,9 @@ func (s *Server) votePage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	id, ok := questionIDParam(c)
-	if !ok {
-		s.pageError(c, domain.ErrNotFound)
+	id, err := idParam(c)
+	if err != nil {
+		s.pageError(c, err)
 		return
 	}
 	if _, err := qa.Vote(c.Request.Context(), s.pool, e.ID, id, participantOf(c), c.PostForm("vote") != "remove"); err != nil {
@@ -163,9 +163,10 @@ func (s *Server) moderateAction(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	id, ok := questionIDParam(c)
-	if !ok {
-		s.pageError(c, domain.ErrNotFound)
+	c.Set(eventKey, e)
+	id, err := idParam(c)
+	if err != nil {
+		s.pageError(c, err)
 		return
 	}
 	var ch qa.Change

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/audit"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/mail"
+)
+
+// auditLimit is how many entries and messages the organizer's lists show.
+const auditLimit = 200
+
+// audited records the action in the audit log when the request succeeded: who, which event, what,
+// and the route's ids as the detail. A failed record is logged, not shown to the user, because
+// the action itself has happened.
+func (s *Server) audited(action string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		u := currentUser(c)
+		if u == nil || c.Writer.Status() >= 400 {
+			return
+		}
+		entry := audit.Entry{UserID: &u.ID, UserEmail: u.Email, Action: action}
+		if v, ok := c.Get(eventKey); ok {
+			e := v.(*event.Event)
+			entry.EventID = &e.ID
+			entry.Detail = e.Slug
+		}
+		for _, p := range c.Params {
+			if p.Key != "slug" {
+				entry.Detail += " " + p.Key + "=" + p.Value
+			}
+		}
+		if q := c.Request.URL.RawQuery; q != "" && c.Request.Method == http.MethodGet {
+			entry.Detail += " " + q
+		}
+		if err := audit.Record(c.Request.Context(), s.pool, entry); err != nil {
+			s.log.ErrorContext(c.Request.Context(), "audit log", "request_id", requestID(c), "error", err)
+		}
+	}
+}
+
+func (s *Server) auditRoutes(api *gin.RouterGroup) {
+	s.eventRoute(api, "GET", "/events/:slug/audit", needOrganizer, s.listAudit)
+	s.eventRoute(api, "GET", "/events/:slug/mail", needOrganizer, s.listDeliveries)
+	s.eventRoute(api, "POST", "/events/:slug/mail/:id/retry", needOrganizer, s.retryDelivery, s.audited("mail.retried"))
+}
+
+func (s *Server) listAudit(c *gin.Context, e *event.Event) {
+	entries, err := audit.ForEvent(c.Request.Context(), s.pool, e.ID, auditLimit)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[audit.Entry]{Items: entries})
+}
+
+func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
+	status := c.Query("status")
+	switch status {
+	case "", "queued", "retrying", "sent", "failed", "dropped":
+	default:
+		v := &domain.ValidationError{}
+		v.Add("status", "must be queued, retrying, sent, failed or dropped")
+		s.respondError(c, v)
+		return
+	}
+	ds, err := mail.Deliveries(c.Request.Context(), s.pool, e.ID, status, auditLimit)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, page[mail.Delivery]{Items: ds})
+}
+
+func (s *Server) retryDelivery(c *gin.Context, e *event.Event) {
+	id, err := idParam(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	if err := mail.Retry(c.Request.Context(), s.pool, e.ID, id); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id, "status": "queued"})
+}
