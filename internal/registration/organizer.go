@@ -19,6 +19,7 @@ import (
 // ListOptions selects and pages an event's registrations for its organizers.
 type ListOptions struct {
 	Status  string // empty: every status
+	Search  string // part of the name, address, organization or municipality, in any case
 	AfterID int64  // keyset cursor: only registrations with a larger id
 	Limit   int
 }
@@ -27,9 +28,10 @@ type ListOptions struct {
 func List(ctx context.Context, q sqlx.QueryerContext, eventID int64, opt ListOptions) ([]Registration, error) {
 	query := `SELECT ` + columns + ` FROM registrations
 		WHERE event_id = $1 AND ($2 = '' OR status = $2) AND id > $3 AND erased_at IS NULL
+			AND ($5 = '' OR strpos(lower(name || ' ' || email || ' ' || organization || ' ' || municipality), lower($5)) > 0)
 		ORDER BY id LIMIT $4`
 	out := []Registration{}
-	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.AfterID, opt.Limit); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.AfterID, opt.Limit, opt.Search); err != nil {
 		return nil, fmt.Errorf("registration: list: %w", err)
 	}
 	return out, nil

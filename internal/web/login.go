@@ -40,6 +40,9 @@ func (s *Server) loginPage(c *gin.Context) {
 
 func (s *Server) login(c *gin.Context) {
 	email, password, next := c.PostForm("email"), c.PostForm("password"), localPath(c.PostForm("next"))
+	if c.PostForm("next") == "" {
+		next = "/admin"
+	}
 	ctx := c.Request.Context()
 	u, err := auth.CheckPassword(ctx, s.pool, email, password)
 	if errors.Is(err, auth.ErrBadLogin) {

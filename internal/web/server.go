@@ -102,6 +102,7 @@ func (s *Server) routes() {
 	pages.GET("/events/:slug/registered", s.registeredPage)
 	s.loginRoutes(pages)
 	s.questionPageRoutes(pages)
+	s.adminRoutes(pages)
 
 	manage := pages.Group("/r/:token", privatePage)
 	manage.GET("", s.managePage)

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/registration"
+)
+
+// adminAction is one form of the dashboard: it changes something and tells what went wrong.
+type adminAction func(c *gin.Context, e *event.Event) error
+
+// adminActionRoutes registers the dashboard's forms. Each needs the event's organizer, is
+// audited, and ends in a redirect to the dashboard that says what was done.
+func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
+	actions := []struct {
+		path, name string
+		do         adminAction
+	}{
+		{"/edit", "event.updated", s.editEventAction},
+		{"/publish", "event.published", s.publishAction},
+		{"/cancel", "event.cancelled", s.cancelAction},
+		{"/panelists", "panelist.created", s.addPanelistAction},
+		{"/panelists/:id/delete", "panelist.deleted", s.deletePanelistAction},
+		{"/agenda", "agenda.created", s.addAgendaAction},
+		{"/agenda/:id/delete", "agenda.deleted", s.deleteAgendaAction},
+		{"/members", "member.added", s.addMemberAction},
+		{"/members/:user_id/delete", "member.removed", s.removeMemberAction},
+		{"/mail/:id/retry", "mail.retried", s.retryMailAction},
+		{"/registrations/:id", "registration.changed", s.changeRegistrationAction},
+	}
+	for _, a := range actions {
+		admin.POST("/events/:slug"+a.path, s.audited(a.name), s.adminForm(a.name, a.do))
+	}
+}
+
+// adminForm runs an action: on success back to the dashboard, on bad input the dashboard again
+// with the problem, the edit form keeping what was typed.
+func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		e, err := s.eventFor(c, needOrganizer)
+		if err != nil {
+			s.pageError(c, err)
+			return
+		}
+		c.Set(eventKey, e)
+		err = do(c, e)
+		var invalid *domain.ValidationError
+		var conflict *domain.ConflictError
+		switch {
+		case errors.As(err, &invalid):
+			var fields []string
+			for _, f := range invalid.Fields {
+				fields = append(fields, f.Field+": "+f.Message)
+			}
+			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
+		case errors.As(err, &conflict):
+			s.renderDashboard(c, http.StatusConflict, e, "", conflict.Message, submittedForm(c, name))
+		case err != nil:
+			s.pageError(c, err)
+		default:
+			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+name)
+		}
+	}
+}
+
+// submittedForm keeps the edit form's values after a failed edit.
+func submittedForm(c *gin.Context, action string) *editForm {
+	if action != "event.updated" {
+		return nil
+	}
+	return &editForm{StartsAt: c.PostForm("starts_at"), EndsAt: c.PostForm("ends_at"), Location: c.PostForm("location"),
+		OnlineURL: c.PostForm("online_url"), Capacity: c.PostForm("capacity")}
+}
+
+func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
+	in := event.InputOf(e)
+	v := &domain.ValidationError{}
+	var err error
+	if in.StartsAt, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
+		v.Add("starts_at", "must be a date and time")
+	}
+	if in.EndsAt, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
+		v.Add("ends_at", "must be a date and time")
+	}
+	in.Location, in.OnlineURL = c.PostForm("location"), c.PostForm("online_url")
+	in.Capacity = nil
+	if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			v.Add("capacity", "must be a whole number, or empty for no limit")
+		}
+		in.Capacity = &n
+	}
+	if err := v.OrNil(); err != nil {
+		return err
+	}
+	_, err = registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+	return err
+}
+
+func (s *Server) publishAction(c *gin.Context, e *event.Event) error {
+	in := event.InputOf(e)
+	in.Status = event.StatusPublished
+	_, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+	return err
+}
+
+func (s *Server) cancelAction(c *gin.Context, e *event.Event) error {
+	if c.PostForm("confirm") != "yes" {
+		v := &domain.ValidationError{}
+		v.Add("confirm", "tick the box to confirm the cancellation; every attendee is told")
+		return v
+	}
+	_, err := registration.CancelEvent(c.Request.Context(), s.pool, e, s.now())
+	return err
+}
+
+func (s *Server) addPanelistAction(c *gin.Context, e *event.Event) error {
+	in := panel.PanelistInput{Name: c.PostForm("name"), Role: c.PostForm("role"),
+		Organization: c.PostForm("organization"), Municipality: c.PostForm("municipality")}
+	_, err := panel.CreatePanelist(c.Request.Context(), s.pool, e.ID, in)
+	return err
+}
+
+func (s *Server) deletePanelistAction(c *gin.Context, e *event.Event) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return panel.DeletePanelist(c.Request.Context(), s.pool, e.ID, id)
+}
+
+func (s *Server) addAgendaAction(c *gin.Context, e *event.Event) error {
+	in := panel.AgendaItemInput{Title: c.PostForm("title"), Kind: c.PostForm("kind"), Description: c.PostForm("description")}
+	v := &domain.ValidationError{}
+	var err error
+	if in.StartsAt, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
+		v.Add("starts_at", "must be a date and time")
+	}
+	if in.EndsAt, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
+		v.Add("ends_at", "must be a date and time")
+	}
+	if err := v.OrNil(); err != nil {
+		return err
+	}
+	_, err = panel.CreateAgendaItem(c.Request.Context(), s.pool, e, in)
+	return err
+}
+
+func (s *Server) deleteAgendaAction(c *gin.Context, e *event.Event) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return panel.DeleteAgendaItem(c.Request.Context(), s.pool, e.ID, id)
+}
+
+func (s *Server) addMemberAction(c *gin.Context, e *event.Event) error {
+	ctx := c.Request.Context()
+	v := &domain.ValidationError{}
+	role := c.PostForm("role")
+	if role != auth.EventOrganizer && role != auth.EventModerator {
+		v.Add("role", "must be organizer or moderator")
+	}
+	u, err := auth.UserByEmail(ctx, s.pool, c.PostForm("email"))
+	if errors.Is(err, auth.ErrNotFound) {
+		v.Add("email", "no user has this address; create the account first")
+	} else if err != nil {
+		return err
+	}
+	if err := v.OrNil(); err != nil {
+		return err
+	}
+	return auth.SetEventRole(ctx, s.pool, e.ID, u.ID, role)
+}
+
+func (s *Server) removeMemberAction(c *gin.Context, e *event.Event) error {
+	id, err := strconv.ParseInt(c.Param("user_id"), 10, 64)
+	if err != nil {
+		return domain.ErrNotFound
+	}
+	if err := auth.RemoveEventRole(c.Request.Context(), s.pool, e.ID, id); errors.Is(err, auth.ErrNotFound) {
+		return domain.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) retryMailAction(c *gin.Context, e *event.Event) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return mail.Retry(c.Request.Context(), s.pool, e.ID, id)
+}
+
+func (s *Server) changeRegistrationAction(c *gin.Context, e *event.Event) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var ch registration.Change
+	if status := c.PostForm("status"); status != "" {
+		ch.Status = &status
+	}
+	if attended := c.PostForm("attended"); attended != "" {
+		ch.Attended = ptr(attended == "yes")
+	}
+	_, err = registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
+	return err
+}

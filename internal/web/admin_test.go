@@ -1,0 +1,92 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/demo"
+	"github.com/podium-events/podium/internal/event"
+)
+
+// An organizer runs the event from /admin: the list with counts, the dashboard with the chart,
+// the Kommunentyp distribution, the registrations (searchable, escaped), the downloads, and the
+// forms to move the event, give a role and cancel, each logged.
+func TestAdminDashboard(t *testing.T) {
+	h := newHarness(t)
+	loadDemo(t, h)
+	ctx := context.Background()
+	e, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
+	orga, err := auth.CreateUser(ctx, h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.SetEventRole(ctx, h.pool, e.ID, orga.ID, auth.EventOrganizer)
+	h.user("moderation@example.org", "member")
+	registerAt(t, h, demo.FollowUpSlug, "erika@pattensen.example", h.now)
+	h.pool.MustExec(`UPDATE registrations SET name = '<i>Erika</i>'`)
+	registerAt(t, h, demo.FollowUpSlug, "juergen@wesel.example", h.now)
+	session := h.login("orga@example.org", "ein sicheres Passwort")
+	dash := "/admin/events/" + demo.FollowUpSlug
+
+	if res := h.getPage("/admin"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("admin without login: %d", res.StatusCode)
+	}
+	list := body(h.getPage("/admin", session))
+	if !strings.Contains(list, `href="`+dash+`"`) || strings.Contains(list, demo.WebsessionSlug) {
+		t.Errorf("the organizer's list is wrong")
+	}
+	page := body(h.getPage(dash, session))
+	for _, want := range []string{"<svg", "Anmeldungen im Zeitverlauf, insgesamt 2", "Die Optimierer", "&lt;i&gt;Erika&lt;/i&gt;",
+		`/api/v1/events/` + demo.FollowUpSlug + `/attendees.xlsx`, `/api/v1/events/` + demo.FollowUpSlug + `/attendees.csv`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	if found := body(h.getPage(dash+"?q=WESEL", session)); !strings.Contains(found, "juergen@wesel.example") || strings.Contains(found, "erika@pattensen.example") {
+		t.Error("search by address part does not filter")
+	}
+	if res := h.getPage("/api/v1/events/"+demo.FollowUpSlug+"/attendees.csv?status=all", session); res.StatusCode != http.StatusOK {
+		t.Errorf("download with the session: %d", res.StatusCode)
+	}
+
+	local := e.StartsAt.In(e.Zone())
+	moved := local.AddDate(0, 0, 1)
+	form := url.Values{"starts_at": {moved.Format("2006-01-02T15:04")}, "ends_at": {moved.Add(e.EndsAt.Sub(e.StartsAt)).Format("2006-01-02T15:04")},
+		"location": {e.Location}, "online_url": {e.OnlineURL}, "capacity": {"0"}}
+	res := h.postPage(dash+"/edit", form, session)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "capacity") {
+		t.Errorf("capacity 0: %d", res.StatusCode)
+	}
+	form.Set("capacity", "120")
+	if res := h.postPage(dash+"/edit", form, session); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("move: %d %s", res.StatusCode, body(res))
+	}
+	after, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
+	if !after.StartsAt.Equal(e.StartsAt.AddDate(0, 0, 1)) || after.Revision != e.Revision+1 || *after.Capacity != 120 {
+		t.Errorf("after the edit: %s revision %d", after.StartsAt, after.Revision)
+	}
+	if res := h.postPage(dash+"/members", url.Values{"email": {"moderation@example.org"}, "role": {"moderator"}}, session); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("give role: %d", res.StatusCode)
+	}
+	if res := h.postPage(dash+"/cancel", nil, session); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("cancel without confirmation: %d", res.StatusCode)
+	}
+	page = body(h.getPage(dash, session))
+	for _, want := range []string{"event.updated", "member.added", "attendees.exported", "moderation@example.org"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard's log lacks %q", want)
+		}
+	}
+
+	// Someone who organizes another event gets no dashboard of this one.
+	if _, err := auth.CreateUser(ctx, h.pool, auth.NewUser{Email: "fremd@example.org", Name: "Fremd", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := h.getPage(dash, h.login("fremd@example.org", "ein sicheres Passwort")); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a stranger's dashboard: %d", res.StatusCode)
+	}
+}
