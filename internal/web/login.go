@@ -35,7 +35,11 @@ func (s *Server) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, localPath(c.Query("next")))
 		return
 	}
-	s.renderPage(c, http.StatusOK, "login", s.messages.T(pageLang(c), "login.title", nil), loginView{Next: localPath(c.Query("next"))})
+	next := "/admin"
+	if c.Query("next") != "" {
+		next = localPath(c.Query("next"))
+	}
+	s.renderPage(c, http.StatusOK, "login", s.messages.T(pageLang(c), "login.title", nil), loginView{Next: next})
 }
 
 func (s *Server) login(c *gin.Context) {

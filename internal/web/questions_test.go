@@ -30,7 +30,8 @@ import (
 // `podium serve` process.
 func liveServer(t *testing.T, pool *sqlx.DB, databaseURL string) *httptest.Server {
 	t.Helper()
-	base, _ := url.Parse("http://podium.test")
+	ts := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
 	cfg := &config.Config{DatabaseURL: databaseURL, BaseURL: base, RetentionDays: 180, ConfirmWithin: 48 * time.Hour, Secret: harnessSecret}
 	srv, err := web.New(pool, cfg, slog.New(slog.DiscardHandler), time.Now)
 	if err != nil {
@@ -49,7 +50,8 @@ func liveServer(t *testing.T, pool *sqlx.DB, databaseURL string) *httptest.Serve
 	case <-time.After(5 * time.Second):
 		t.Fatal("the server does not listen")
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		ts.Close()
