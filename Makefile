@@ -10,8 +10,11 @@ DEMO_PASSWORD := podium-demo-2020
 # Mozilla's iCalendar parser: the tests read every calendar Podium writes with it.
 ICALJS_VERSION := 2.2.1
 ICALJS := .data/npm/node_modules/ical.js/dist/ical.es5.cjs
+# Deque's accessibility engine, injected into every page by the browser tests.
+AXE_VERSION := 4.14.1
+AXE := .data/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test stop build clean
+.PHONY: run test stop build clean screenshots
 
 build:
 	@mkdir -p .data/bin
@@ -36,18 +39,29 @@ $(ICALJS):
 	@mkdir -p .data/npm
 	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error ical.js@$(ICALJS_VERSION)
 
+$(AXE): $(ICALJS)
+	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
 # Debian's Chromium for the browser tests; never a browser download.
 /usr/bin/chromium:
 	@echo "installing chromium (Debian package)"
 	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: $(ICALJS) /usr/bin/chromium
+test: $(ICALJS) $(AXE) /usr/bin/chromium
 	@unformatted="$$(gofmt -l cmd internal templates migrations)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
-	export PODIUM_ICALJS="$(CURDIR)/$(ICALJS)"; \
+	export PODIUM_ICALJS="$(CURDIR)/$(ICALJS)" PODIUM_AXE="$(CURDIR)/$(AXE)"; \
 	$(GO) vet ./...; \
 	$(GO) test -race -count=1 ./...
+
+# The README's pictures: the main pages in Chromium and the attendee sheet in LibreOffice Calc.
+screenshots: $(ICALJS) $(AXE) /usr/bin/chromium
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc poppler-utils >/dev/null; }
+	@mkdir -p .screenshots
+	@export DATABASE_URL="$$(.ci/postgres start podium_test)" PODIUM_AXE="$(CURDIR)/$(AXE)" PODIUM_SCREENSHOTS="$(CURDIR)/.screenshots"; \
+	$(GO) test -count=1 -run 'TestBrowserAccessibility$$' ./internal/web
+	@ls .screenshots
 
 stop:
 	@.ci/postgres stop

@@ -152,13 +152,22 @@ func TestXLSX(t *testing.T) {
 	if raw, _ := f.GetCellValue(sheet, "I2", excelize.Options{RawCellValue: true}); !strings.HasPrefix(raw, "46448.") {
 		t.Errorf("confirmed at is stored as %q, want a date serial number", raw)
 	}
-	if v, _ := f.GetCellValue(sheet, "J2"); v != "FALSE" {
-		t.Errorf("attended %q, want a boolean", v)
+	if v, _ := f.GetCellValue(sheet, "J2", excelize.Options{RawCellValue: true}); v != "0" {
+		t.Errorf("attended is stored as %q, want the boolean false", v)
+	}
+	if typ, _ := f.GetCellType(sheet, "J2"); typ != excelize.CellTypeBool {
+		t.Errorf("attended has the cell type %v, want a boolean", typ)
+	}
+	if v, _ := f.GetCellValue(sheet, "L2", excelize.Options{RawCellValue: true}); v != "1" {
+		t.Errorf("the checkbox answer is stored as %q, want the boolean true", v)
 	}
 	for _, cell := range []string{"B3", "D3", "E3", "F3"} {
 		if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
 			t.Errorf("%s holds the formula %q", cell, formula)
 		}
+	}
+	if layout, err := f.GetPageLayout(sheet); err != nil || layout.Orientation == nil || *layout.Orientation != "landscape" || layout.FitToWidth == nil || *layout.FitToWidth != 1 {
+		t.Errorf("page layout %+v %v, want landscape, one page wide", layout, err)
 	}
 	panes, err := f.GetPanes(sheet)
 	if err != nil || !panes.Freeze || panes.YSplit != 1 {

@@ -28,6 +28,14 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	// Printed, the list fits the width of a landscape page.
+	landscape, one, zero, fit := "landscape", 1, 0, true
+	if err := f.SetPageLayout(sheetName, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := f.SetSheetProps(sheetName, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	sw, err := f.NewStreamWriter(sheetName)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -41,6 +49,15 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 		dateFormat = "dd.mm.yyyy hh:mm"
 	}
 	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFormat})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	// A yes/no cell stays a boolean for formulas and reads as a word in any spreadsheet.
+	yesNo := `"yes";"yes";"no"`
+	if opt.Lang == "de" {
+		yesNo = `"ja";"ja";"nein"`
+	}
+	boolean, err := f.NewStyle(&excelize.Style{CustomNumFmt: &yesNo})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -86,10 +103,14 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 			confirmed = excelize.Cell{StyleID: date, Value: local(*r.ConfirmedAt)}
 		}
 		values = append(values[:0], r.ID, safe(r.Name), safe(r.Email), safe(r.Organization), safe(r.Municipality),
-			safe(r.Role), r.Status, excelize.Cell{StyleID: date, Value: local(r.CreatedAt)}, confirmed, r.Attended)
+			safe(r.Role), r.Status, excelize.Cell{StyleID: date, Value: local(r.CreatedAt)}, confirmed,
+			excelize.Cell{StyleID: boolean, Value: r.Attended})
 		for _, a := range answers(e, r.Answers) {
-			if s, ok := a.(string); ok {
-				a = safe(s)
+			switch v := a.(type) {
+			case string:
+				a = safe(v)
+			case bool:
+				a = excelize.Cell{StyleID: boolean, Value: v}
 			}
 			values = append(values, a)
 		}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -132,5 +133,47 @@ func TestBrowserAdminDownload(t *testing.T) {
 	csv := eval[string](t, page, `fetch([...document.querySelectorAll("a")].find(a => a.innerText.includes("CSV-Datei")).href).then(r => r.text())`)
 	if !strings.Contains(csv, "Jürgen Weiß;juergen@wesel.example") {
 		t.Errorf("the CSV: %.200s", csv)
+	}
+}
+
+// tabTo presses Tab until the control with this label has the focus, as a keyboard user does.
+func tabTo(expression string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for range 60 {
+			there, err := chromedp.Evaluate[bool]("document.activeElement === "+expression)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			if there {
+				return nil
+			}
+			if _, err := chromedp.KeyEvent("\t")(ctx, tg); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("Tab never reaches %s", expression)
+	})
+}
+
+// The registration form works with the keyboard alone: Tab from the top of the page to each
+// field, type, choose the Kommunentyp by typing, tick the consent with Space, send with Enter.
+func TestBrowserKeyboardRegistration(t *testing.T) {
+	pool, dbURL := dbtest.NewWithURL(t)
+	if err := demo.Load(context.Background(), pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	srv := liveServer(t, pool, dbURL)
+	page := browser(t)()
+	do(t, page, "register with the keyboard", chromedp.Navigate(srv.URL+"/events/"+demo.FollowUpSlug),
+		tabTo(byLabel("Name")), chromedp.KeyEvent("Erika Mustermann"),
+		tabTo(byLabel("E-Mail-Adresse")), chromedp.KeyEvent("erika@pattensen.example"),
+		tabTo(byLabel("Welcher Kommunentyp")), chromedp.KeyEvent("Die O"),
+		tabTo(byLabel("Ich bin mit")), chromedp.KeyEvent(" "),
+		tabTo(`document.querySelector("form[action$='/registrations'] button[type=submit]")`), chromedp.KeyEvent("\r"),
+		waitFor(`location.pathname.endsWith("/registered")`))
+	var answer string
+	pool.Get(&answer, `SELECT answers->>'kommunentyp' FROM registrations`)
+	if answer != "Die Optimierer" {
+		t.Errorf("the Kommunentyp chosen by keyboard is %q", answer)
 	}
 }

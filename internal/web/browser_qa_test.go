@@ -51,11 +51,12 @@ func TestBrowserLiveQuestions(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "ein sicheres Passwort"),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		waitFor(`location.pathname.endsWith("/moderate") && document.body.innerText.includes(`+jsString(question)+`)`))
-	do(t, moderator, "the moderator approves", press(`button[value="approve"]`),
+	// The moderation works with the keyboard alone: Tab to the button, Enter.
+	do(t, moderator, "the moderator approves", tabTo(`document.querySelector('button[value="approve"]')`), chromedp.KeyEvent("\r"),
 		waitFor(`!!document.querySelector('button[value="highlight"]')`))
 	do(t, reader, "the reader sees the approved question without reloading",
 		waitFor(`window.notReloaded && document.querySelector("[data-live-stream]").innerText.includes(`+jsString(question)+`)`))
-	do(t, moderator, "the moderator highlights", press(`button[value="highlight"]`),
+	do(t, moderator, "the moderator highlights", tabTo(`document.querySelector('button[value="highlight"]')`), chromedp.KeyEvent("\r"),
 		waitFor(`!!document.querySelector('button[value="unhighlight"]')`))
 	do(t, presenter, "the presenter screen shows it without reloading",
 		waitFor(`window.notReloaded && (document.querySelector(".podium-present__question") || {innerText: ""}).innerText.includes(`+jsString(question)+`)`))

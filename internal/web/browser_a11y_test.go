@@ -1,0 +1,187 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db/dbtest"
+	"github.com/podium-events/podium/internal/demo"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/export"
+	"github.com/podium-events/podium/internal/qa"
+)
+
+// axeSource is Deque's axe-core; `make test` installs it from the npm registry.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("PODIUM_AXE")
+	if path == "" {
+		t.Fatal("PODIUM_AXE is not set: run the tests with `make test`, which installs axe-core")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(src)
+}
+
+// audit runs axe-core in the page against WCAG 2.1 A and AA and returns the serious and
+// critical violations. The page's Content-Security-Policy is bypassed for the injection only.
+func auditPage(t *testing.T, ctx context.Context, axe string) []string {
+	t.Helper()
+	do(t, ctx, "inject axe-core", chromedp.Evaluate[chromedp.Void](axe))
+	return eval[[]string](t, ctx, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+		.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => v.id + " (" + v.impact + "): " + v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", ")))`)
+}
+
+// Every page a person meets passes axe-core without serious or critical violations, has no
+// horizontal scrolling at 375 px width or at 200 % zoom, and shows where the keyboard focus is.
+// With PODIUM_SCREENSHOTS set to a folder, the main pages are saved there for the README.
+func TestBrowserAccessibility(t *testing.T) {
+	pool, dbURL := dbtest.NewWithURL(t)
+	ctx := context.Background()
+	if err := demo.Load(ctx, pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
+	orga, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth.SetEventRole(ctx, pool, e.ID, orga.ID, auth.EventOrganizer)
+	for i, text := range []string{"Wie gehen kleine Kommunen mit wenig Personal vor?", "Welche Rolle spielt die Kommunalaufsicht?", "Gibt es Förderprogramme?"} {
+		q, err := qa.Ask(ctx, pool, e, "p", text, []string{"Erika aus Pattensen", "", "Jürgen, Kreis Wesel"}[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			if _, err := qa.Moderate(ctx, pool, e.ID, q.ID, qa.Change{Status: ptrTo(qa.StatusApproved), Highlighted: ptrTo(i == 1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	srv := liveServer(t, pool, dbURL)
+	axe := axeSource(t)
+	person := browser(t)
+	visitor, organizer := person(), person()
+	for _, ctx := range []context.Context{visitor, organizer} {
+		if _, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
+			t.Fatalf("bypass CSP for axe: %v", err)
+		}
+	}
+	do(t, organizer, "log in", chromedp.Navigate(srv.URL+"/login"), fill("E-Mail-Adresse", "orga@example.org"),
+		fill("Passwort", "ein sicheres Passwort"), press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`))
+	base := "/events/" + demo.FollowUpSlug
+	registered := func() {
+		do(t, visitor, "register", chromedp.Navigate(srv.URL+base), fill("Name", "Erika Mustermann"),
+			fill("E-Mail-Adresse", "erika@pattensen.example"),
+			chromedp.Evaluate[chromedp.Void](byLabel("Welcher Kommunentyp")+`.value = "Die Optimierer"`),
+			chromedp.Evaluate[chromedp.Void](byLabel("Ich bin mit")+".click()"),
+			press(`form button[type="submit"]`), waitFor(`location.pathname.endsWith("/registered")`))
+	}
+	pages := []struct {
+		name, path string
+		who        context.Context
+		before     func()
+	}{
+		{"home", "/", visitor, nil},
+		{"event", base, visitor, nil},
+		{"registered", "", visitor, registered},
+		{"questions", base + "/questions", visitor, nil},
+		{"present", base + "/present", visitor, nil},
+		{"login", "/login", visitor, nil},
+		{"not-found", "/events/gibt-es-nicht", visitor, nil},
+		{"moderate", base + "/moderate", organizer, nil},
+		{"admin", "/admin", organizer, nil},
+		{"admin-event", "/admin/events/" + demo.FollowUpSlug, organizer, nil},
+	}
+	shots := os.Getenv("PODIUM_SCREENSHOTS")
+	if shots != "" {
+		spreadsheetScreenshot(t, pool, e, shots)
+	}
+	for _, p := range pages {
+		t.Run(p.name, func(t *testing.T) {
+			if p.before != nil {
+				p.before()
+			} else {
+				do(t, p.who, "open "+p.path, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+p.path))
+			}
+			if v := auditPage(t, p.who, axe); len(v) > 0 {
+				t.Errorf("axe-core finds:\n%s", strings.Join(v, "\n"))
+			}
+			if shots != "" && p.name != "login" && p.name != "not-found" && p.name != "home" {
+				shot, err := chromedp.Run(p.who, chromedp.CaptureScreenshot())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(shots, p.name+".png"), shot, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, width := range []int64{375, 640} { // a phone, and 1280 px at 200 % zoom
+				do(t, p.who, "narrow the window", chromedp.EmulateViewport(width, 800))
+				if wide := eval[bool](t, p.who, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
+					t.Errorf("at %d px the page scrolls sideways (%d px wide)", width, eval[int](t, p.who, `document.documentElement.scrollWidth`))
+				}
+			}
+			do(t, p.who, "back to the desktop", chromedp.EmulateViewport(1280, 900))
+			do(t, p.who, "tab to the first link", chromedp.KeyEvent("\t"))
+			outline := eval[string](t, p.who, `(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineWidth + " " + s.boxShadow; })()`)
+			if strings.HasPrefix(outline, "none 0px none") || eval[string](t, p.who, `document.activeElement.tagName`) == "BODY" {
+				t.Errorf("the focused element shows no focus: %q", outline)
+			}
+		})
+	}
+}
+
+// spreadsheetScreenshot writes the follow-up's attendee list as XLSX and has LibreOffice Calc
+// render it, for the README's picture of the sheet as people open it.
+func spreadsheetScreenshot(t *testing.T, pool *sqlx.DB, e *event.Event, dir string) {
+	t.Helper()
+	people := []struct{ name, email, org, town, answer string }{
+		{"Jürgen Weiß", "juergen.weiss@kreis-wesel.example", "Kreis Wesel", "Wesel", "Die Optimierer"},
+		{"Aylin Öztürk", "a.oeztuerk@stadt-koeln.example", "Stadt Köln", "Köln", "Die Serviceorientierten"},
+		{"Hannah Groß", "hannah.gross@freiburg.example", "Stadt Freiburg im Breisgau", "Freiburg", "Die Community Manager"},
+		{"=HYPERLINK(\"http://evil.example\")", "test@example.org", "+49 511 123", "Pattensen", "Die Bedächtigen"},
+	}
+	for i, p := range people {
+		pool.MustExec(`INSERT INTO registrations (event_id, status, name, email, organization, municipality, answers, consent_at, token_hash, confirmed_at)
+			VALUES ($1, 'confirmed', $2, $3, $4, $5, jsonb_build_object('kommunentyp', $6::text), now(), $7, now())`,
+			e.ID, p.name, p.email, p.org, p.town, p.answer, []byte{byte(i + 10)})
+	}
+	xlsx := filepath.Join(t.TempDir(), "teilnehmende.xlsx")
+	f, err := os.Create(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := export.WriteXLSX(context.Background(), pool, f, e, export.Options{Statuses: []string{"confirmed"}, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// Calc renders the sheet as it prints it; pdftoppm turns the page into a picture.
+	tmp := t.TempDir()
+	for _, args := range [][]string{
+		{"soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, xlsx},
+		{"pdftoppm", "-png", "-r", "150", "-x", "100", "-y", "120", "-W", "1560", "-H", "130", "-singlefile", filepath.Join(tmp, "teilnehmende.pdf"), filepath.Join(dir, "attendees-xlsx")},
+	} {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), "HOME="+tmp)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s (apt-get install libreoffice-calc poppler-utils): %v\n%s", args[0], err, out)
+		}
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
