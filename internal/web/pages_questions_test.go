@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/demo"
@@ -154,5 +155,33 @@ func TestCrossSiteFormIsRefused(t *testing.T) {
 	h.pool.Get(&n, `SELECT count(*) FROM questions`)
 	if n != 0 {
 		t.Errorf("%d questions stored", n)
+	}
+}
+
+// A session ends after two hours without use and after twelve hours in any case; the browser
+// is sent to the login page again.
+func TestSessionExpiry(t *testing.T) {
+	h := newHarness(t)
+	if _, err := auth.CreateUser(context.Background(), h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
+		t.Fatal(err)
+	}
+	start := h.now
+	session := h.login("orga@example.org", "ein sicheres Passwort")
+	if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
+		t.Errorf("session cookie %+v", session)
+	}
+	for i := range 7 { // used every 1 h 50 min: alive until the twelfth hour
+		h.now = start.Add(time.Duration(i+1) * 110 * time.Minute)
+		res := h.getPage("/admin", session)
+		alive := h.now.Sub(start) < 12*time.Hour
+		if (res.StatusCode == http.StatusOK) != alive {
+			t.Errorf("after %s: %d", h.now.Sub(start), res.StatusCode)
+		}
+	}
+	h.now = start
+	fresh := h.login("orga@example.org", "ein sicheres Passwort")
+	h.now = start.Add(2*time.Hour + time.Minute)
+	if res := h.getPage("/admin", fresh); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Errorf("after 2 h idle: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
