@@ -14,7 +14,7 @@ ICALJS := .data/npm/node_modules/ical.js/dist/ical.es5.cjs
 AXE_VERSION := 4.14.1
 AXE := .data/npm/node_modules/axe-core/axe.min.js
 
-.PHONY: run test stop build clean screenshots
+.PHONY: run test bench stop build clean screenshots
 
 build:
 	@mkdir -p .data/bin
@@ -54,6 +54,12 @@ test: $(ICALJS) $(AXE) /usr/bin/chromium
 	export PODIUM_ICALJS="$(CURDIR)/$(ICALJS)" PODIUM_AXE="$(CURDIR)/$(AXE)"; \
 	$(GO) vet ./...; \
 	$(GO) test -race -count=1 ./...
+
+# Speed and capacity against this machine's own ceilings, on a fresh database; see README.
+bench: build
+	@export DATABASE_URL="$$(.ci/postgres fresh podium_bench)"; \
+	$(BIN) migrate; \
+	$(GO) run ./cmd/podium-bench -podium $(BIN) -json .data/bench.json
 
 # The README's pictures: the main pages in Chromium and the attendee sheet in LibreOffice Calc.
 screenshots: $(ICALJS) $(AXE) /usr/bin/chromium

@@ -4,6 +4,7 @@ package mailtest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -32,12 +33,25 @@ type Server struct {
 	messages []Message
 	refuse   int // refuse this many more deliveries with a temporary error
 	arrived  chan struct{}
+	sink     bool
+	count    int
 }
 
 // Start runs a server until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{arrived: make(chan struct{}, 100_000)}
+	s, stop, err := Listen(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
+// Listen runs a server on 127.0.0.1 until stop is called. A sink (for benchmarks) only counts
+// what arrives instead of keeping it.
+func Listen(sink bool) (s *Server, stop func(), err error) {
+	s = &Server{arrived: make(chan struct{}, 100_000), sink: sink}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -45,13 +59,19 @@ func Start(t testing.TB) *Server {
 	srv.WriteTimeout = 10 * time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, fmt.Errorf("mailtest: %w", err)
 	}
 	s.Host = "127.0.0.1"
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
-	return s
+	return s, func() { srv.Close() }, nil
+}
+
+// Count is how many messages arrived.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
 }
 
 // Config returns the SMTP settings that reach this server without TLS.
@@ -124,6 +144,10 @@ func (ss *session) Data(r io.Reader) error {
 	if ss.s.refuse > 0 {
 		ss.s.refuse--
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	ss.s.count++
+	if ss.s.sink {
+		return nil
 	}
 	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: ss.to, Data: buf.Bytes()})
 	ss.s.arrived <- struct{}{}

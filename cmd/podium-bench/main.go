@@ -1,0 +1,142 @@
+// Command podium-bench measures Podium on this machine against the machine's own ceilings: it
+// starts `podium serve` on the database in DATABASE_URL with an in-process SMTP sink, runs each
+// scenario for a fixed time or size, and prints one table and writes the same as JSON. `make
+// bench` runs it on a cluster of its own.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// result is one row of the table: a measurement beside the ceiling it is read against.
+type result struct {
+	Scenario string  `json:"scenario"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Ceiling  float64 `json:"ceiling,omitempty"`
+	Against  string  `json:"against,omitempty"`
+	Ratio    float64 `json:"ratio,omitempty"`
+	Note     string  `json:"note,omitempty"`
+	Target   string  `json:"target,omitempty"`
+	Met      *bool   `json:"met,omitempty"`
+}
+
+type bench struct {
+	dbURL    string
+	binary   string
+	duration time.Duration
+	clients  int
+	log      *slog.Logger
+	results  []result
+}
+
+func main() {
+	b := &bench{log: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+	flag.StringVar(&b.binary, "podium", ".data/bin/podium", "the podium binary to start")
+	flag.DurationVar(&b.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
+	flag.IntVar(&b.clients, "clients", 32, "concurrent clients of the throughput scenarios")
+	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
+	fanout := flag.String("fanout", "1000,5000,10000", "audience sizes of the live fan-out")
+	attendees := flag.Int("attendees", 100_000, "attendees in the export scenario")
+	reminders := flag.Int("reminders", 10_000, "due reminders in the dispatch scenario")
+	flag.Parse()
+	b.dbURL = os.Getenv("DATABASE_URL")
+	if b.dbURL == "" {
+		fmt.Fprintln(os.Stderr, "podium-bench: DATABASE_URL is not set; run `make bench`")
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	if err := b.run(ctx, *fanout, *attendees, *reminders); err != nil {
+		fmt.Fprintln(os.Stderr, "podium-bench:", err)
+		os.Exit(1)
+	}
+	b.print(os.Stdout)
+	raw, _ := json.MarshalIndent(map[string]any{"machine": machine(), "results": b.results}, "", "  ")
+	if err := os.WriteFile(*out, raw, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "podium-bench:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("\nJSON: %s\n", *out)
+}
+
+func (b *bench) run(ctx context.Context, fanout string, attendees, reminders int) error {
+	srv, err := b.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	steps := []func(context.Context, *server) error{
+		b.registrations,
+		b.race,
+		func(ctx context.Context, s *server) error { return b.fanout(ctx, s, fanout) },
+		b.votes,
+		func(ctx context.Context, s *server) error { return b.export(ctx, s, attendees) },
+		func(ctx context.Context, s *server) error { return b.reminders(ctx, reminders) },
+	}
+	for _, step := range steps {
+		if err := step(ctx, srv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *bench) add(r result) {
+	if r.Ceiling > 0 {
+		r.Ratio = r.Value / r.Ceiling
+	}
+	b.results = append(b.results, r)
+	b.log.Info("measured", "scenario", r.Scenario, "value", fmt.Sprintf("%.1f %s", r.Value, r.Unit))
+}
+
+func (b *bench) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tMEASURED\tCEILING\tRATIO\tTARGET\tNOTE")
+	for _, r := range b.results {
+		ceiling, ratio := "", ""
+		if r.Ceiling > 0 {
+			ceiling = fmt.Sprintf("%s %s (%s)", num(r.Ceiling), r.Unit, r.Against)
+			ratio = fmt.Sprintf("%.2f", r.Ratio)
+		}
+		target := r.Target
+		if r.Met != nil {
+			target += map[bool]string{true: " ✓", false: " ✗"}[*r.Met]
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%s\t%s\n", r.Scenario, num(r.Value), r.Unit, ceiling, ratio, target, r.Note)
+	}
+	tw.Flush()
+}
+
+func num(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func met(ok bool) *bool { return &ok }
+
+// machine describes where the numbers come from.
+func machine() map[string]any {
+	out, _ := exec.Command("nproc").Output()
+	model := ""
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	return map[string]any{"cpus": strings.TrimSpace(string(out)), "cpu": model, "at": time.Now().UTC().Format(time.RFC3339)}
+}

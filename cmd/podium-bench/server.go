@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/mail/mailtest"
+)
+
+// server is a running `podium serve` with its SMTP sink and a pool for setting up scenarios.
+type server struct {
+	url    string
+	cmd    *exec.Cmd
+	pool   *sqlx.DB
+	sink   *mailtest.Server
+	stopFn func()
+	secret string
+}
+
+func (b *bench) start(ctx context.Context) (*server, error) {
+	sink, stopSink, err := mailtest.Listen(true)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	secret := randomHex(32)
+	cmd := exec.Command(b.binary, "serve", "--no-worker")
+	cmd.Env = append(os.Environ(), "PODIUM_ADDR="+addr, "PODIUM_BASE_URL=http://"+addr, "PODIUM_SECRET="+secret,
+		"PODIUM_RATE_LIMITS=off", "PODIUM_SMTP_URL="+sink.URL(), "PODIUM_LOG_LEVEL=warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		stopSink()
+		return nil, fmt.Errorf("start %s: %w", b.binary, err)
+	}
+	s := &server{url: "http://" + addr, cmd: cmd, sink: sink, secret: secret}
+	s.stopFn = func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		stopSink()
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("podium serve is not ready after 30 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s.pool, err = db.Open(ctx, b.dbURL, 16); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *server) stop() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	s.stopFn()
+}
+
+// rss is the resident memory of the server process in bytes.
+func (s *server) rss() int64 {
+	return rssOf(s.cmd.Process.Pid)
+}
+
+func rssOf(pid int) int64 { return statusKB(pid, "VmRSS:") * 1024 }
+
+// statusKB reads one kB field of /proc/PID/status, such as VmRSS: or VmHWM:.
+func statusKB(pid int, field string) int64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
+// loadResult is what a fixed-time load run measured.
+type loadResult struct {
+	ops, failed int
+	elapsed     time.Duration
+	latencies   []time.Duration
+}
+
+func (r loadResult) perSecond() float64 { return float64(r.ops) / r.elapsed.Seconds() }
+
+func (r loadResult) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	slices.Sort(r.latencies)
+	return r.latencies[min(int(float64(len(r.latencies))*p), len(r.latencies)-1)]
+}
+
+// load runs op from clients goroutines for d; op gets a number unique over the whole run.
+func load(clients int, d time.Duration, op func(n int64) error) loadResult {
+	var next, failed atomic.Int64
+	var mu sync.Mutex
+	var all []time.Duration
+	stop := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			for time.Now().Before(stop) {
+				t := time.Now()
+				if err := op(next.Add(1)); err != nil {
+					failed.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return loadResult{ops: len(all), failed: int(failed.Load()), elapsed: time.Since(start), latencies: all}
+}
+
+func newClient(conns int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns}}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
