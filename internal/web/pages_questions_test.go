@@ -185,3 +185,21 @@ func TestSessionExpiry(t *testing.T) {
 		t.Errorf("after 2 h idle: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// Password guessing is limited to 10 attempts a minute per address; the 11th is refused with
+// Retry-After, even with the right password.
+func TestLoginRateLimit(t *testing.T) {
+	h := newHarness(t)
+	if _, err := auth.CreateUser(context.Background(), h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if res := h.postPage("/login", url.Values{"email": {"orga@example.org"}, "password": {"geraten"}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res := h.postPage("/login", url.Values{"email": {"orga@example.org"}, "password": {"ein sicheres Passwort"}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || cookie(res, "podium_session") != nil {
+		t.Errorf("11th attempt: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}
