@@ -2,9 +2,12 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/domain"
 )
 
 // Member is a user holding a role on one event.
@@ -54,4 +57,26 @@ func RemoveEventRole(ctx context.Context, q sqlx.ExecerContext, eventID, userID 
 		return ErrNotFound
 	}
 	return nil
+}
+
+// GiveEventRole gives the user with this address a role on the event. It names the field at
+// fault: an unknown address or role.
+func GiveEventRole(ctx context.Context, q sqlx.ExtContext, eventID int64, email, role string) (*Member, error) {
+	v := &domain.ValidationError{}
+	if role != EventOrganizer && role != EventModerator {
+		v.Add("role", "must be organizer or moderator")
+	}
+	u, err := UserByEmail(ctx, q, email)
+	if errors.Is(err, ErrNotFound) {
+		v.Add("email", "no user has this address; create the account first")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
+	if err := SetEventRole(ctx, q, eventID, u.ID, role); err != nil {
+		return nil, err
+	}
+	return &Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role}, nil
 }

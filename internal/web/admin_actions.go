@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -85,13 +86,7 @@ func submittedForm(c *gin.Context, action string) *editForm {
 func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
 	in := event.InputOf(e)
 	v := &domain.ValidationError{}
-	var err error
-	if in.StartsAt, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
-		v.Add("starts_at", "must be a date and time")
-	}
-	if in.EndsAt, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
-		v.Add("ends_at", "must be a date and time")
-	}
+	in.StartsAt, in.EndsAt = formSpan(c, e, v)
 	in.Location, in.OnlineURL = c.PostForm("location"), c.PostForm("online_url")
 	in.Capacity = nil
 	if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
@@ -104,8 +99,20 @@ func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
 	if err := v.OrNil(); err != nil {
 		return err
 	}
-	_, err = registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+	_, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
 	return err
+}
+
+// formSpan reads starts_at and ends_at of a form, given in the event's time zone.
+func formSpan(c *gin.Context, e *event.Event, v *domain.ValidationError) (start, end time.Time) {
+	var err error
+	if start, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
+		v.Add("starts_at", "must be a date and time")
+	}
+	if end, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
+		v.Add("ends_at", "must be a date and time")
+	}
+	return start, end
 }
 
 func (s *Server) publishAction(c *gin.Context, e *event.Event) error {
@@ -143,17 +150,11 @@ func (s *Server) deletePanelistAction(c *gin.Context, e *event.Event) error {
 func (s *Server) addAgendaAction(c *gin.Context, e *event.Event) error {
 	in := panel.AgendaItemInput{Title: c.PostForm("title"), Kind: c.PostForm("kind"), Description: c.PostForm("description")}
 	v := &domain.ValidationError{}
-	var err error
-	if in.StartsAt, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
-		v.Add("starts_at", "must be a date and time")
-	}
-	if in.EndsAt, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
-		v.Add("ends_at", "must be a date and time")
-	}
+	in.StartsAt, in.EndsAt = formSpan(c, e, v)
 	if err := v.OrNil(); err != nil {
 		return err
 	}
-	_, err = panel.CreateAgendaItem(c.Request.Context(), s.pool, e, in)
+	_, err := panel.CreateAgendaItem(c.Request.Context(), s.pool, e, in)
 	return err
 }
 
@@ -166,22 +167,8 @@ func (s *Server) deleteAgendaAction(c *gin.Context, e *event.Event) error {
 }
 
 func (s *Server) addMemberAction(c *gin.Context, e *event.Event) error {
-	ctx := c.Request.Context()
-	v := &domain.ValidationError{}
-	role := c.PostForm("role")
-	if role != auth.EventOrganizer && role != auth.EventModerator {
-		v.Add("role", "must be organizer or moderator")
-	}
-	u, err := auth.UserByEmail(ctx, s.pool, c.PostForm("email"))
-	if errors.Is(err, auth.ErrNotFound) {
-		v.Add("email", "no user has this address; create the account first")
-	} else if err != nil {
-		return err
-	}
-	if err := v.OrNil(); err != nil {
-		return err
-	}
-	return auth.SetEventRole(ctx, s.pool, e.ID, u.ID, role)
+	_, err := auth.GiveEventRole(c.Request.Context(), s.pool, e.ID, c.PostForm("email"), c.PostForm("role"))
+	return err
 }
 
 func (s *Server) removeMemberAction(c *gin.Context, e *event.Event) error {

@@ -56,27 +56,12 @@ func (s *Server) addMember(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	v := &domain.ValidationError{}
-	if role != auth.EventOrganizer && role != auth.EventModerator {
-		v.Add("role", "must be organizer or moderator")
-	}
-	u, err := auth.UserByEmail(ctx, s.pool, strings.TrimSpace(email))
-	if errors.Is(err, auth.ErrNotFound) {
-		v.Add("email", "no user has this address; create the account first")
-	} else if err != nil {
+	m, err := auth.GiveEventRole(c.Request.Context(), s.pool, e.ID, strings.TrimSpace(email), role)
+	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	if err := v.OrNil(); err != nil {
-		s.respondError(c, err)
-		return
-	}
-	if err := auth.SetEventRole(ctx, s.pool, e.ID, u.ID, role); err != nil {
-		s.respondError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, auth.Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role})
+	c.JSON(http.StatusCreated, m)
 }
 
 func (s *Server) removeMember(c *gin.Context, e *event.Event) {
