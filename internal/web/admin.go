@@ -126,45 +126,10 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 	ctx := c.Request.Context()
 	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem}
 	d.Event = e
-	var err error
-	load := []func() error{
-		func() error {
-			d.Counts, err = registration.CountsOf(ctx, s.pool, e.ID)
-			d.SeatsLeft = d.Counts.SeatsLeft(e.Capacity)
-			return err
-		},
-		func() error {
-			after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-			d.Registrations, err = registration.List(ctx, s.pool, e.ID, registration.ListOptions{
-				Status: d.Status, Search: d.Search, AfterID: after, Limit: adminPageSize + 1})
-			if len(d.Registrations) > adminPageSize {
-				d.Registrations = d.Registrations[:adminPageSize]
-				d.NextCursor = d.Registrations[adminPageSize-1].ID
-			}
-			return err
-		},
-		func() error {
-			days, err := registration.Timeline(ctx, s.pool, e)
-			d.Timeline = timelineChart(days)
-			return err
-		},
-		func() error {
-			counts, err := registration.AnswerCounts(ctx, s.pool, e)
-			d.Answers = answerCharts(e, counts)
-			return err
-		},
-		func() error { d.Panelists, err = panel.Panelists(ctx, s.pool, e.ID); return err },
-		func() error { d.Agenda, err = panel.Agenda(ctx, s.pool, e.ID); return err },
-		func() error { d.Members, err = auth.Members(ctx, s.pool, e.ID); return err },
-		func() error { d.Mail, err = mail.DeliveryCounts(ctx, s.pool, e.ID); return err },
-		func() error { d.FailedMail, err = mail.Deliveries(ctx, s.pool, e.ID, "failed", 50); return err },
-		func() error { d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50); return err },
-	}
-	for _, f := range load {
-		if err := f(); err != nil {
-			s.pageError(c, err)
-			return
-		}
+	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+	if err := s.loadDashboard(ctx, &d, after); err != nil {
+		s.pageError(c, err)
+		return
 	}
 	if form != nil {
 		d.Form = *form
@@ -172,6 +137,52 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 		d.Form = formOf(e)
 	}
 	s.renderPage(c, status, "admin_event", e.Title, d)
+}
+
+// loadDashboard reads what the dashboard shows, one query after the other.
+func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int64) error {
+	e := d.Event
+	var err error
+	if d.Counts, err = registration.CountsOf(ctx, s.pool, e.ID); err != nil {
+		return err
+	}
+	d.SeatsLeft = d.Counts.SeatsLeft(e.Capacity)
+	d.Registrations, err = registration.List(ctx, s.pool, e.ID, registration.ListOptions{
+		Status: d.Status, Search: d.Search, AfterID: after, Limit: adminPageSize + 1})
+	if err != nil {
+		return err
+	}
+	if len(d.Registrations) > adminPageSize {
+		d.Registrations = d.Registrations[:adminPageSize]
+		d.NextCursor = d.Registrations[adminPageSize-1].ID
+	}
+	days, err := registration.Timeline(ctx, s.pool, e)
+	if err != nil {
+		return err
+	}
+	d.Timeline = timelineChart(days)
+	answers, err := registration.AnswerCounts(ctx, s.pool, e)
+	if err != nil {
+		return err
+	}
+	d.Answers = answerCharts(e, answers)
+	if d.Panelists, err = panel.Panelists(ctx, s.pool, e.ID); err != nil {
+		return err
+	}
+	if d.Agenda, err = panel.Agenda(ctx, s.pool, e.ID); err != nil {
+		return err
+	}
+	if d.Members, err = auth.Members(ctx, s.pool, e.ID); err != nil {
+		return err
+	}
+	if d.Mail, err = mail.DeliveryCounts(ctx, s.pool, e.ID); err != nil {
+		return err
+	}
+	if d.FailedMail, err = mail.Deliveries(ctx, s.pool, e.ID, "failed", 50); err != nil {
+		return err
+	}
+	d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50)
+	return err
 }
 
 // localInput is the layout of an <input type="datetime-local">.

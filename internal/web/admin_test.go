@@ -20,16 +20,12 @@ func TestAdminDashboard(t *testing.T) {
 	loadDemo(t, h)
 	ctx := context.Background()
 	e, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
-	orga, err := auth.CreateUser(ctx, h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth.SetEventRole(ctx, h.pool, e.ID, orga.ID, auth.EventOrganizer)
+	eventUser(t, h.pool, e.ID, "orga@example.org", auth.EventOrganizer)
 	h.user("moderation@example.org", "member")
 	registerAt(t, h, demo.FollowUpSlug, "erika@pattensen.example", h.now)
 	h.pool.MustExec(`UPDATE registrations SET name = '<i>Erika</i>'`)
 	registerAt(t, h, demo.FollowUpSlug, "juergen@wesel.example", h.now)
-	session := h.login("orga@example.org", "ein sicheres Passwort")
+	session := h.login("orga@example.org", testPassword)
 	dash := "/admin/events/" + demo.FollowUpSlug
 
 	if res := h.getPage("/admin"); res.StatusCode != http.StatusSeeOther {
@@ -83,10 +79,8 @@ func TestAdminDashboard(t *testing.T) {
 	}
 
 	// Someone who organizes another event gets no dashboard of this one.
-	if _, err := auth.CreateUser(ctx, h.pool, auth.NewUser{Email: "fremd@example.org", Name: "Fremd", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
-		t.Fatal(err)
-	}
-	if res := h.getPage(dash, h.login("fremd@example.org", "ein sicheres Passwort")); res.StatusCode != http.StatusForbidden {
+	eventUser(t, h.pool, 0, "fremd@example.org", "")
+	if res := h.getPage(dash, h.login("fremd@example.org", testPassword)); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a stranger's dashboard: %d", res.StatusCode)
 	}
 }

@@ -56,11 +56,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
-	orga, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth.SetEventRole(ctx, pool, e.ID, orga.ID, auth.EventOrganizer)
+	eventUser(t, pool, e.ID, "orga@example.org", auth.EventOrganizer)
 	for i, text := range []string{"Wie gehen kleine Kommunen mit wenig Personal vor?", "Welche Rolle spielt die Kommunalaufsicht?", "Gibt es Förderprogramme?"} {
 		q, err := qa.Ask(ctx, pool, e, "p", text, []string{"Erika aus Pattensen", "", "Jürgen, Kreis Wesel"}[i])
 		if err != nil {
@@ -82,7 +78,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 	}
 	do(t, organizer, "log in", chromedp.Navigate(srv.URL+"/login"), fill("E-Mail-Adresse", "orga@example.org"),
-		fill("Passwort", "ein sicheres Passwort"), press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`))
+		fill("Passwort", testPassword), press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`))
 	base := "/events/" + demo.FollowUpSlug
 	registered := func() {
 		do(t, visitor, "register", chromedp.Navigate(srv.URL+base), fill("Name", "Erika Mustermann"),

@@ -113,11 +113,7 @@ func TestBrowserAdminDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
-	orga, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth.SetEventRole(ctx, pool, e.ID, orga.ID, auth.EventOrganizer)
+	eventUser(t, pool, e.ID, "orga@example.org", auth.EventOrganizer)
 	pool.MustExec(`INSERT INTO registrations (event_id, status, name, email, consent_at, token_hash, confirmed_at)
 		VALUES ($1, 'confirmed', 'Jürgen Weiß', 'juergen@wesel.example', now(), '\x01', now())`, e.ID)
 	srv := liveServer(t, pool, dbURL)
@@ -125,7 +121,7 @@ func TestBrowserAdminDownload(t *testing.T) {
 	do(t, page, "log in and open the dashboard",
 		chromedp.Navigate(srv.URL+"/login"),
 		fill("E-Mail-Adresse", "orga@example.org"),
-		fill("Passwort", "ein sicheres Passwort"),
+		fill("Passwort", testPassword),
 		press(`form button[type="submit"]`),
 		waitFor(`location.pathname === "/admin"`),
 		chromedp.Click(chromedp.CSS(`a[href="/admin/events/`+demo.FollowUpSlug+`"]`)),

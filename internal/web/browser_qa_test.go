@@ -21,11 +21,7 @@ func TestBrowserLiveQuestions(t *testing.T) {
 	moderatedEvent(t, pool)
 	ctx := context.Background()
 	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
-	mod, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: "moderatorin@example.org", Name: "Moderatorin", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth.SetEventRole(ctx, pool, e.ID, mod.ID, auth.EventModerator)
+	eventUser(t, pool, e.ID, "moderatorin@example.org", auth.EventModerator)
 	srv := liveServer(t, pool, dbURL)
 	person := browser(t)
 	base := srv.URL + "/events/" + demo.FollowUpSlug
@@ -48,7 +44,7 @@ func TestBrowserLiveQuestions(t *testing.T) {
 	do(t, moderator, "the moderator logs in", chromedp.Navigate(base+"/moderate"),
 		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "moderatorin@example.org"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "ein sicheres Passwort"),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		waitFor(`location.pathname.endsWith("/moderate") && document.body.innerText.includes(`+jsString(question)+`)`))
 	// The moderation works with the keyboard alone: Tab to the button, Enter.

@@ -208,3 +208,23 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// testPassword is the password of every account eventUser makes.
+const testPassword = "ein sicheres Passwort"
+
+// eventUser makes an account that logs in with testPassword and, unless role is empty, holds
+// that role on the event.
+func eventUser(t *testing.T, pool *sqlx.DB, eventID int64, email, role string) *auth.User {
+	t.Helper()
+	ctx := context.Background()
+	u, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: email, Name: strings.Split(email, "@")[0], Role: auth.RoleMember, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if role != "" {
+		if err := auth.SetEventRole(ctx, pool, eventID, u.ID, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return u
+}

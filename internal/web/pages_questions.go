@@ -24,6 +24,7 @@ type questionsView struct {
 	Text        string
 	Author      string
 	Errors      map[string]bool
+	Problem     string // why a moderator's change was refused
 	Stream      string
 	Query       string // ?lang=en, kept on links and forms
 }
@@ -131,8 +132,15 @@ func (s *Server) moderatePage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
+	s.renderModerate(c, http.StatusOK, e, "")
+}
+
+// renderModerate shows the moderation page, with the reason when a change was refused.
+func (s *Server) renderModerate(c *gin.Context, status int, e *event.Event, problem string) {
 	ctx := c.Request.Context()
+	var err error
 	v := s.questionsView(c, e)
+	v.Problem = problem
 	for status, list := range map[string]*[]qa.Question{qa.StatusPending: &v.Pending, qa.StatusApproved: &v.Questions, qa.StatusRejected: &v.Rejected} {
 		sort := v.Sort
 		if status == qa.StatusPending {
@@ -143,7 +151,7 @@ func (s *Server) moderatePage(c *gin.Context) {
 			return
 		}
 	}
-	s.renderPage(c, http.StatusOK, "moderate", s.messages.T(pageLang(c), "qa.moderate.title", nil), v)
+	s.renderPage(c, status, "moderate", s.messages.T(pageLang(c), "qa.moderate.title", nil), v)
 }
 
 // moderateActions are the moderator's buttons, as question changes.
@@ -181,11 +189,15 @@ func (s *Server) moderateAction(c *gin.Context) {
 	if _, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
 		var invalid *domain.ValidationError
 		var conflict *domain.ConflictError
-		if !errors.As(err, &invalid) && !errors.As(err, &conflict) {
+		switch {
+		case errors.As(err, &invalid):
+			s.renderModerate(c, http.StatusUnprocessableEntity, e, s.messages.T(pageLang(c), "qa.error.text", nil))
+		case errors.As(err, &conflict):
+			s.renderModerate(c, http.StatusConflict, e, s.messages.T(pageLang(c), "qa.error.highlight", nil))
+		default:
 			s.pageError(c, err)
-			return
 		}
-		// An empty edit or highlighting a pending question changes nothing; the page shows the state.
+		return
 	}
 	path := "/events/" + e.Slug + "/moderate"
 	if pageLang(c) == "en" {

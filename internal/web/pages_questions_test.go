@@ -72,11 +72,7 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 	loadDemo(t, h)
 	ctx := context.Background()
 	e, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
-	mod, err := auth.CreateUser(ctx, h.pool, auth.NewUser{Email: "moderation@example.org", Name: "Moderation", Role: auth.RoleMember, Password: "ein sicheres Passwort"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth.SetEventRole(ctx, h.pool, e.ID, mod.ID, auth.EventModerator)
+	eventUser(t, h.pool, e.ID, "moderation@example.org", auth.EventModerator)
 	base := "/events/" + demo.FollowUpSlug
 	const evil = `<script>alert("x")</script><b>fett</b>`
 
@@ -106,7 +102,7 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 	if res := h.postPage("/login", url.Values{"email": {"moderation@example.org"}, "password": {"falsch"}}); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("wrong password: %d", res.StatusCode)
 	}
-	session := h.login("moderation@example.org", "ein sicheres Passwort")
+	session := h.login("moderation@example.org", testPassword)
 	page := body(h.getPage(base+"/moderate", session))
 	if !strings.Contains(page, "&lt;script&gt;") || strings.Contains(page, evil) {
 		t.Fatal("the moderation page does not show the question escaped")
@@ -117,6 +113,10 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 		if res := h.postPage(base+"/moderate/"+id, url.Values{"action": {action}}, session); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("%s: %d", action, res.StatusCode)
 		}
+	}
+	res = h.postPage(base+"/moderate/"+id, url.Values{"action": {"edit"}, "text": {"   "}}, session)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "höchstens 500 Zeichen") {
+		t.Errorf("an empty edit: %d, want the reason on the page", res.StatusCode)
 	}
 	for _, path := range []string{base + "/questions", base + "/present"} {
 		page := body(h.getPage(path))
@@ -162,11 +162,9 @@ func TestCrossSiteFormIsRefused(t *testing.T) {
 // is sent to the login page again.
 func TestSessionExpiry(t *testing.T) {
 	h := newHarness(t)
-	if _, err := auth.CreateUser(context.Background(), h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
-		t.Fatal(err)
-	}
+	eventUser(t, h.pool, 0, "orga@example.org", "")
 	start := h.now
-	session := h.login("orga@example.org", "ein sicheres Passwort")
+	session := h.login("orga@example.org", testPassword)
 	if !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
 		t.Errorf("session cookie %+v", session)
 	}
@@ -179,7 +177,7 @@ func TestSessionExpiry(t *testing.T) {
 		}
 	}
 	h.now = start
-	fresh := h.login("orga@example.org", "ein sicheres Passwort")
+	fresh := h.login("orga@example.org", testPassword)
 	h.now = start.Add(2*time.Hour + time.Minute)
 	if res := h.getPage("/admin", fresh); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 		t.Errorf("after 2 h idle: %d %s", res.StatusCode, res.Header.Get("Location"))
@@ -190,15 +188,13 @@ func TestSessionExpiry(t *testing.T) {
 // Retry-After, even with the right password.
 func TestLoginRateLimit(t *testing.T) {
 	h := newHarness(t)
-	if _, err := auth.CreateUser(context.Background(), h.pool, auth.NewUser{Email: "orga@example.org", Name: "Orga", Role: auth.RoleMember, Password: "ein sicheres Passwort"}); err != nil {
-		t.Fatal(err)
-	}
+	eventUser(t, h.pool, 0, "orga@example.org", "")
 	for i := range 10 {
 		if res := h.postPage("/login", url.Values{"email": {"orga@example.org"}, "password": {"geraten"}}); res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d", i+1, res.StatusCode)
 		}
 	}
-	res := h.postPage("/login", url.Values{"email": {"orga@example.org"}, "password": {"ein sicheres Passwort"}})
+	res := h.postPage("/login", url.Values{"email": {"orga@example.org"}, "password": {testPassword}})
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || cookie(res, "podium_session") != nil {
 		t.Errorf("11th attempt: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
 	}
