@@ -71,6 +71,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Open streams would keep Shutdown waiting for ever: end them at once, and browsers
+	// reconnect to another process.
+	httpServer.RegisterOnShutdown(srv.CloseStreams)
 	// Listen before the worker starts, so a taken port leaves nothing running behind.
 	listener, err := net.Listen("tcp", *addr)
 	if err != nil {

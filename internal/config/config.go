@@ -32,7 +32,9 @@ type Config struct {
 	ConfirmWithin  time.Duration
 	RateLimits     bool
 	TrustedProxies []netip.Prefix
-	LogLevel       slog.Level
+	// MaxStreams bounds the live streams of one process; 0 derives it from the open-file limit.
+	MaxStreams int
+	LogLevel   slog.Level
 }
 
 // SMTP says how to reach the mail server, parsed from PODIUM_SMTP_URL.
@@ -166,6 +168,14 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 			}
 			c.TrustedProxies = append(c.TrustedProxies, prefix)
 		}
+	}
+
+	if v := get("PODIUM_MAX_STREAMS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			bad("PODIUM_MAX_STREAMS", "must be a whole number from 1 to 1000000, got %q", v)
+		}
+		c.MaxStreams = n
 	}
 
 	level := get("PODIUM_LOG_LEVEL", "info")

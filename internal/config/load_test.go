@@ -50,6 +50,8 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_RETENTION_DAYS", "ein Jahr"},
 		{"PODIUM_RATE_LIMITS", "maybe"},
 		{"PODIUM_TRUSTED_PROXIES", "10.0.0.1, proxy.local"},
+		{"PODIUM_MAX_STREAMS", "0"},
+		{"PODIUM_MAX_STREAMS", "viele"},
 		{"PODIUM_LOG_LEVEL", "loud"},
 	}
 	for _, c := range cases {

@@ -68,6 +68,18 @@ func (b *Bundle) Count(lang, id string, n int) string {
 	return msg
 }
 
+// PluralForm returns the plural form that message id takes for n in lang, with "{n}" where the
+// number goes, for a page script that counts on its own.
+func (b *Bundle) PluralForm(lang, id string, n int) string {
+	msg, err := b.localizers[Lang(lang)].Localize(&goi18n.LocalizeConfig{
+		MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": "{n}"},
+	})
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
 // MessageIDs lists the ids in a language's catalog, for the test that catalogs agree.
 func MessageIDs(lang string) ([]string, error) {
 	raw, err := fs.ReadFile(templates.FS, path.Join("i18n", lang+".toml"))

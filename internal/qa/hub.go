@@ -2,6 +2,7 @@ package qa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -13,69 +14,137 @@ import (
 	"github.com/lib/pq"
 )
 
-// subscriberBuffer is how many changes may wait for a slow client. A client that falls further
-// behind is disconnected; its browser reconnects with Last-Event-ID and catches up, and nobody
-// else waits for it.
-const subscriberBuffer = 64
+// Batching: a change goes out at once when the event's streams were quiet for flushEvery;
+// during a storm of votes, changes are gathered and sent at most every flushEvery, each
+// question once with its latest state.
+const flushEvery = 250 * time.Millisecond
 
-// Update is one change of a question as a stream sends it: ID is the change number (the SSE id).
-type Update struct {
-	ID       int64
-	Kind     string // "created" or "updated"
-	Question Question
-}
+// subscriberBuffer is how many frames may wait for a slow client (several seconds at the
+// batching rate). A client that falls further behind is disconnected; its browser reconnects
+// with Last-Event-ID and catches up, and nobody else waits for it.
+const subscriberBuffer = 16
 
-// Subscriber is one open stream of one event.
+// heartbeatEvery keeps proxies from closing a quiet stream; most close idle connections after 60 s.
+const heartbeatEvery = 20 * time.Second
+
+// queryTimeout bounds the hub's reads of a batch.
+const queryTimeout = 5 * time.Second
+
+// ErrClosed means the hub is shutting down and takes no new streams.
+var ErrClosed = errors.New("qa: the live hub is shutting down")
+
+// Subscriber is one open stream of one event. C delivers frames; it is closed when the hub ends
+// the stream (the client fell behind, or the server shuts down).
 type Subscriber struct {
-	EventID     int64
 	Moderator   bool
 	Participant string
-	// C delivers the changes; it is closed when the hub drops a subscriber that fell behind.
-	C      chan Update
-	closed bool
+	C           chan Frame
+	feed        *feed
+	closed      bool
+}
+
+// feed is one event's streams in this process and how far they have been brought.
+type feed struct {
+	eventID   int64
+	subs      map[*Subscriber]struct{}
+	ready     bool  // delivered is known
+	delivered int64 // the change number every stream of the feed has been sent
+	announced int64 // the newest change number announced by NOTIFY
+	flushing  bool  // a flush is scheduled or running
+	lastFlush time.Time
 }
 
 // Hub listens for question changes of all processes (LISTEN on PostgreSQL) and fans them out to
-// the streams open in this process.
+// the streams open in this process. Each batch of changes is read from the database once and
+// encoded once per kind of viewer, however many streams are open.
 type Hub struct {
 	pool *sqlx.DB
 	log  *slog.Logger
 
 	ready chan struct{}
+	ctx   context.Context // ends with Run
 
-	mu   sync.Mutex
-	subs map[int64]map[*Subscriber]struct{}
-	last int64 // the newest change delivered, to catch up after the listener reconnects
+	mu      sync.Mutex
+	feeds   map[int64]*feed
+	closing bool
+	batches int64 // batches read, for tests and metrics
 }
 
 // NewHub returns a hub reading changes from pool. Call Run to start listening.
 func NewHub(pool *sqlx.DB, log *slog.Logger) *Hub {
-	return &Hub{pool: pool, log: log, ready: make(chan struct{}), subs: map[int64]map[*Subscriber]struct{}{}}
+	return &Hub{pool: pool, log: log, ready: make(chan struct{}), feeds: map[int64]*feed{}, ctx: context.Background()}
 }
 
-// Subscribe opens a stream of the event's changes.
-func (h *Hub) Subscribe(eventID int64, moderator bool, participant string) *Subscriber {
-	s := &Subscriber{EventID: eventID, Moderator: moderator, Participant: participant, C: make(chan Update, subscriberBuffer)}
+// Subscribe opens a stream of the event's changes. It returns the change number the stream
+// starts after: a client that has seen less catches up with Changes first.
+func (h *Hub) Subscribe(ctx context.Context, eventID int64, moderator bool, participant string) (*Subscriber, int64, error) {
+	s := &Subscriber{Moderator: moderator, Participant: participant, C: make(chan Frame, subscriberBuffer)}
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return nil, 0, ErrClosed
+	}
+	f := h.feeds[eventID]
+	if f == nil {
+		f = &feed{eventID: eventID, subs: map[*Subscriber]struct{}{}}
+		h.feeds[eventID] = f
+	}
+	f.subs[s] = struct{}{}
+	s.feed = f
+	if f.ready {
+		defer h.mu.Unlock()
+		return s, f.delivered, nil
+	}
+	h.mu.Unlock()
+
+	// The first stream of an event in this process: changes announced from now on are
+	// gathered in announced, and the feed starts at the newest committed change.
+	last, err := LastChange(ctx, h.pool, eventID)
+	if err != nil {
+		h.Unsubscribe(s)
+		return nil, 0, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.subs[eventID] == nil {
-		h.subs[eventID] = map[*Subscriber]struct{}{}
+	if !f.ready {
+		f.ready, f.delivered = true, last
+		if f.announced > last {
+			h.schedule(f)
+		}
 	}
-	h.subs[eventID][s] = struct{}{}
-	return s
+	return s, f.delivered, nil
 }
 
-// Unsubscribe closes a stream.
+// Unsubscribe closes a stream; calling it twice is harmless.
 func (h *Hub) Unsubscribe(s *Subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.subs[s.EventID], s)
-	if len(h.subs[s.EventID]) == 0 {
-		delete(h.subs, s.EventID)
+	f := s.feed
+	delete(f.subs, s)
+	if len(f.subs) == 0 && h.feeds[f.eventID] == f {
+		delete(h.feeds, f.eventID)
 	}
+	h.end(s)
+}
+
+// end closes a subscriber's channel once; the caller holds mu.
+func (h *Hub) end(s *Subscriber) {
 	if !s.closed {
 		s.closed = true
 		close(s.C)
+	}
+}
+
+// Close ends every open stream and refuses new ones, for a server shutting down: browsers
+// reconnect at once, to another process.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closing = true
+	for _, f := range h.feeds {
+		for s := range f.subs {
+			h.end(s)
+		}
 	}
 }
 
@@ -87,14 +156,21 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
-	for _, subs := range h.subs {
-		n += len(subs)
+	for _, f := range h.feeds {
+		n += len(f.subs)
 	}
 	return n
 }
 
-// Run listens until ctx ends. lib/pq's Listener reconnects by itself; after a reconnect the hub
-// fetches the changes it may have missed.
+// Batches counts the batches read from the database since start.
+func (h *Hub) Batches() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.batches
+}
+
+// Run listens until ctx ends. lib/pq's Listener reconnects by itself; after a reconnect every
+// feed reads what it may have missed.
 func (h *Hub) Run(ctx context.Context, databaseURL string) error {
 	report := func(ev pq.ListenerEventType, err error) {
 		if err != nil {
@@ -107,135 +183,146 @@ func (h *Hub) Run(ctx context.Context, databaseURL string) error {
 		return fmt.Errorf("qa: listen: %w", err)
 	}
 	h.mu.Lock()
-	if err := sqlx.GetContext(ctx, h.pool, &h.last, `SELECT COALESCE(max(id), 0) FROM question_changes`); err != nil {
-		h.mu.Unlock()
-		return fmt.Errorf("qa: listen: %w", err)
-	}
+	h.ctx = ctx
 	h.mu.Unlock()
 	close(h.ready)
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case n := <-l.Notify:
 			if n == nil { // reconnected: notifications may have been lost meanwhile
-				h.catchUp(ctx)
+				h.catchUp()
 				continue
 			}
-			h.deliver(ctx, n.Extra)
+			h.announce(n.Extra)
 		case <-ping.C:
 			go l.Ping() //nolint:errcheck // a failed ping makes the listener reconnect
+		case <-beat.C:
+			h.heartbeat()
 		}
 	}
 }
 
-// deliver fetches one announced change and hands it to the event's streams in this process.
-func (h *Hub) deliver(ctx context.Context, payload string) {
-	changeID, eventID, ok := parsePayload(payload)
+// announce notes a committed change and schedules its feed's next batch.
+func (h *Hub) announce(payload string) {
+	eventID, seq, ok := parsePayload(payload)
 	if !ok {
 		h.log.Warn("question listener: unreadable notification")
 		return
 	}
 	h.mu.Lock()
-	listening := len(h.subs[eventID]) > 0
-	if changeID > h.last {
-		h.last = changeID
-	}
-	h.mu.Unlock()
-	if !listening {
+	defer h.mu.Unlock()
+	f := h.feeds[eventID]
+	if f == nil {
 		return
 	}
-	updates, err := changes(ctx, h.pool, eventID, changeID-1, changeID)
-	if err != nil {
-		h.log.Error("question listener", "error", err)
-		return
-	}
-	h.broadcast(updates)
-}
-
-func (h *Hub) catchUp(ctx context.Context) {
-	h.mu.Lock()
-	since := h.last
-	var events []int64
-	for id := range h.subs {
-		events = append(events, id)
-	}
-	h.mu.Unlock()
-	for _, eventID := range events {
-		updates, err := changes(ctx, h.pool, eventID, since, 0)
-		if err != nil {
-			h.log.Error("question listener: catching up", "error", err)
-			return
-		}
-		h.broadcast(updates)
-	}
-	var newest int64
-	if err := sqlx.GetContext(ctx, h.pool, &newest, `SELECT COALESCE(max(id), 0) FROM question_changes`); err == nil {
-		h.mu.Lock()
-		h.last = max(h.last, newest)
-		h.mu.Unlock()
+	f.announced = max(f.announced, seq)
+	if f.ready && seq > f.delivered {
+		h.schedule(f)
 	}
 }
 
-// broadcast hands each update to the subscribers that may see it, never waiting for one.
-func (h *Hub) broadcast(updates []Update) {
+// catchUp makes every feed read what was committed while the listener was away.
+func (h *Hub) catchUp() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, u := range updates {
-		for s := range h.subs[u.Question.EventID] {
-			if s.closed {
-				continue
-			}
-			select {
-			case s.C <- u:
-			default:
-				s.closed = true
-				close(s.C)
-			}
+	for _, f := range h.feeds {
+		if f.ready {
+			h.schedule(f)
 		}
 	}
 }
 
-func parsePayload(payload string) (changeID, eventID int64, ok bool) {
+// schedule plans the feed's next batch: now if it was quiet, else one flushEvery after the last;
+// the caller holds mu.
+func (h *Hub) schedule(f *feed) {
+	if f.flushing {
+		return
+	}
+	f.flushing = true
+	time.AfterFunc(max(time.Until(f.lastFlush.Add(flushEvery)), 0), func() { h.flush(f) })
+}
+
+// flush reads everything committed after what the feed delivered, in one query, and hands it to
+// each stream as prepared frames, never waiting for a stream.
+func (h *Hub) flush(f *feed) {
+	h.mu.Lock()
+	since, ctx := f.delivered, h.ctx
+	if len(f.subs) == 0 || h.closing {
+		f.flushing = false
+		h.mu.Unlock()
+		return
+	}
+	h.batches++
+	h.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	b, err := Changes(ctx, h.pool, f.eventID, since)
+	var frames *Frames
+	if err == nil {
+		frames, err = PrepareFrames(b)
+	}
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f.flushing = false
+	f.lastFlush = time.Now()
+	if err != nil {
+		if h.ctx.Err() != nil {
+			return // shutting down
+		}
+		// Try again after a pause; the streams stay where they were.
+		h.log.Error("question stream: reading changes", "event_id", f.eventID, "error", err)
+		f.flushing = true
+		time.AfterFunc(time.Second, func() { h.flush(f) })
+		return
+	}
+	if b.Through > f.delivered {
+		f.delivered = b.Through
+		for s := range f.subs {
+			h.send(s, frames.For(s.Moderator, s.Participant))
+		}
+	}
+	if f.announced > f.delivered {
+		h.schedule(f)
+	}
+}
+
+// send hands a frame to a stream or, if the stream is that far behind, ends it; the caller
+// holds mu.
+func (h *Hub) send(s *Subscriber, fr Frame) {
+	if s.closed {
+		return
+	}
+	select {
+	case s.C <- fr:
+	default:
+		h.end(s)
+	}
+}
+
+func (h *Hub) heartbeat() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range h.feeds {
+		for s := range f.subs {
+			h.send(s, heartbeat)
+		}
+	}
+}
+
+func parsePayload(payload string) (eventID, seq int64, ok bool) {
 	a, b, found := strings.Cut(payload, " ")
 	if !found {
 		return 0, 0, false
 	}
-	changeID, err1 := strconv.ParseInt(a, 10, 64)
-	eventID, err2 := strconv.ParseInt(b, 10, 64)
-	return changeID, eventID, err1 == nil && err2 == nil
-}
-
-// maxCatchUp bounds what a reconnecting client is sent; beyond it, the page reloads the list.
-const maxCatchUp = 1000
-
-// Since returns the changes of an event after the change number since, for a client that
-// reconnects with Last-Event-ID.
-func Since(ctx context.Context, q sqlx.QueryerContext, eventID, since int64) ([]Update, error) {
-	return changes(ctx, q, eventID, since, 0)
-}
-
-// changes returns the event's changes after since, up to until (0: all), each with the
-// question as it is now.
-func changes(ctx context.Context, q sqlx.QueryerContext, eventID, since, until int64) ([]Update, error) {
-	var rows []struct {
-		ChangeID int64  `db:"change_id"`
-		Kind     string `db:"kind"`
-		Question
-	}
-	query := `SELECT c.id AS change_id, c.kind, ` + columns + `, false AS own, false AS voted
-		FROM question_changes c JOIN questions q ON q.id = c.question_id
-		WHERE c.event_id = $1 AND c.id > $2 AND ($3 = 0 OR c.id <= $3)
-		ORDER BY c.id
-		LIMIT ` + strconv.Itoa(maxCatchUp)
-	if err := sqlx.SelectContext(ctx, q, &rows, query, eventID, since, until); err != nil {
-		return nil, fmt.Errorf("qa: changes: %w", err)
-	}
-	out := make([]Update, len(rows))
-	for i, r := range rows {
-		out[i] = Update{ID: r.ChangeID, Kind: r.Kind, Question: r.Question}
-	}
-	return out, nil
+	eventID, err1 := strconv.ParseInt(a, 10, 64)
+	seq, err2 := strconv.ParseInt(b, 10, 64)
+	return eventID, seq, err1 == nil && err2 == nil
 }

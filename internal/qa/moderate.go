@@ -41,9 +41,11 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 	}
 	var out Question
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		// Highlights of one event are changed one at a time, so concurrent requests end with
-		// exactly one highlighted question instead of a unique violation.
-		if _, err := tx.ExecContext(ctx, `SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID); err != nil {
+		// An event's questions are moderated one change at a time, so concurrent highlights end
+		// with exactly one highlighted question instead of a unique violation. Locks are taken
+		// in the order every change of questions takes them (this one, question rows, the
+		// change counter last), so a vote and a moderation never wait for each other in a circle.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('podium.qa.moderate', $1))`, eventID); err != nil {
 			return fmt.Errorf("qa: moderate: %w", err)
 		}
 		if err := sqlx.GetContext(ctx, tx, &out, `SELECT `+columns+`, false AS own, false AS voted FROM questions q
@@ -63,6 +65,7 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 			}
 			highlighted = false
 		}
+		changed := []int64{questionID}
 		if highlighted && !out.Highlighted {
 			var others []int64
 			err := sqlx.SelectContext(ctx, tx, &others, `UPDATE questions SET highlighted = false, updated_at = now()
@@ -70,11 +73,7 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 			if err != nil {
 				return fmt.Errorf("qa: moderate: %w", err)
 			}
-			for _, id := range others {
-				if err := publish(ctx, tx, eventID, id, "updated"); err != nil {
-					return err
-				}
-			}
+			changed = append(others, questionID)
 		}
 		query := `UPDATE questions AS q SET status = $2, highlighted = $3, answered = COALESCE($4, answered),
 				text = COALESCE($5, text), updated_at = now()
@@ -83,28 +82,12 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 		if err := sqlx.GetContext(ctx, tx, &out, query, questionID, status, highlighted, ch.Answered, ch.Text); err != nil {
 			return fmt.Errorf("qa: moderate: %w", err)
 		}
-		return publish(ctx, tx, eventID, questionID, "updated")
+		return publish(ctx, tx, eventID, "updated", changed...)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
-}
-
-// Notify channel on which every change of a question is announced.
-const notifyChannel = "podium_questions"
-
-// publish records a change and announces it with NOTIFY, which PostgreSQL delivers when the
-// transaction commits, and never if it rolls back.
-func publish(ctx context.Context, tx *sqlx.Tx, eventID, questionID int64, kind string) error {
-	query := `WITH change AS (
-			INSERT INTO question_changes (event_id, question_id, kind) VALUES ($1, $2, $3) RETURNING id
-		)
-		SELECT pg_notify($4, id::text || ' ' || $1::text) FROM change`
-	if _, err := tx.ExecContext(ctx, query, eventID, questionID, kind, notifyChannel); err != nil {
-		return fmt.Errorf("qa: publish: %w", err)
-	}
-	return nil
 }
 
 func notFound(err error) error {

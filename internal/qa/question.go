@@ -101,7 +101,7 @@ func Ask(ctx context.Context, pool *sqlx.DB, e *event.Event, participant, text, 
 		if err := sqlx.GetContext(ctx, tx, &q, query, e.ID, text, author, participant, status); err != nil {
 			return fmt.Errorf("qa: ask: %w", err)
 		}
-		return publish(ctx, tx, e.ID, q.ID, "created")
+		return publish(ctx, tx, e.ID, "created", q.ID)
 	})
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func Vote(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, partici
 		if err := sqlx.GetContext(ctx, tx, &out, query, questionID, delta, participant, up); err != nil {
 			return fmt.Errorf("qa: vote: %w", err)
 		}
-		return publish(ctx, tx, eventID, questionID, "updated")
+		return publish(ctx, tx, eventID, "updated", questionID)
 	})
 	if err != nil {
 		return nil, err

@@ -147,6 +147,11 @@ func (s *Server) pageError(c *gin.Context, err error) {
 			s.messages.T(lang, "error.notfound.text", nil))
 		return
 	}
+	if errors.Is(err, errNoParticipant) {
+		s.renderPage(c, http.StatusForbidden, "error", s.messages.T(lang, "error.participant.title", nil),
+			s.messages.T(lang, "error.participant.text", nil))
+		return
+	}
 	if errors.Is(err, domain.ErrForbidden) {
 		s.renderPage(c, http.StatusForbidden, "error", s.messages.T(lang, "error.forbidden.title", nil),
 			s.messages.T(lang, "error.forbidden.text", nil))

@@ -25,15 +25,14 @@ type questionsView struct {
 	Author      string
 	Errors      map[string]bool
 	Problem     string // why a moderator's change was refused
-	Stream      string
+	Stream      string // the event stream, starting after the change the page shows
+	API         string // the questions in JSON, for a page that must load them again
 	Query       string // ?lang=en, kept on links and forms
+	Blank       qa.Question
 }
 
 func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
-	asks := []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("question-form", questionRateParticipant),
-		s.limitPerAddress("question-form-address", questionRateAddress)}
-	votes := []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("vote-form", voteRateParticipant),
-		s.limitPerAddress("vote-form-address", voteRateAddress)}
+	asks, votes := s.askLimits(), s.voteLimits()
 	pages.GET("/events/:slug/questions", s.withParticipant, s.audiencePage)
 	pages.POST("/events/:slug/questions", append(asks, s.askPage)...)
 	pages.POST("/events/:slug/questions/:id/vote", append(votes, s.votePage)...)
@@ -44,7 +43,7 @@ func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
 
 func (s *Server) questionsView(c *gin.Context, e *event.Event) questionsView {
 	v := questionsView{Event: e, Sort: c.DefaultQuery("sort", "top"), Asked: c.Query("asked"),
-		Stream: "/api/v1/events/" + e.Slug + "/questions/stream"}
+		API: "/api/v1/events/" + e.Slug + "/questions"}
 	if v.Sort != "new" {
 		v.Sort = "top"
 	}
@@ -63,7 +62,22 @@ func (s *Server) audiencePage(c *gin.Context) {
 	s.renderAudience(c, http.StatusOK, s.questionsView(c, e))
 }
 
+// startStream reads the event's newest change before the page reads its questions, so the
+// page's stream starts at a change the page already shows and misses nothing after it.
+func (s *Server) startStream(c *gin.Context, v *questionsView) error {
+	last, err := qa.LastChange(c.Request.Context(), s.pool, v.Event.ID)
+	if err != nil {
+		return err
+	}
+	v.Stream = fmt.Sprintf("%s/stream?since=%d", v.API, last)
+	return nil
+}
+
 func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
+	if err := s.startStream(c, &v); err != nil {
+		s.pageError(c, err)
+		return
+	}
 	var err error
 	v.Questions, err = qa.List(c.Request.Context(), s.pool, v.Event.ID, qa.ListOptions{Sort: v.Sort, Participant: participantOf(c)})
 	if err != nil {
@@ -141,6 +155,10 @@ func (s *Server) renderModerate(c *gin.Context, status int, e *event.Event, prob
 	var err error
 	v := s.questionsView(c, e)
 	v.Problem = problem
+	if err := s.startStream(c, &v); err != nil {
+		s.pageError(c, err)
+		return
+	}
 	for status, list := range map[string]*[]qa.Question{qa.StatusPending: &v.Pending, qa.StatusApproved: &v.Questions, qa.StatusRejected: &v.Rejected} {
 		sort := v.Sort
 		if status == qa.StatusPending {
@@ -214,6 +232,10 @@ func (s *Server) presentPage(c *gin.Context) {
 		return
 	}
 	v := s.questionsView(c, e)
+	if err := s.startStream(c, &v); err != nil {
+		s.pageError(c, err)
+		return
+	}
 	if v.Highlighted, err = qa.Highlighted(c.Request.Context(), s.pool, e.ID); err != nil {
 		s.pageError(c, err)
 		return

@@ -22,12 +22,7 @@ const (
 
 // withParticipant reads the participant cookie, or sets a new one.
 func (s *Server) withParticipant(c *gin.Context) {
-	id := ""
-	if v, err := c.Cookie(participantCookie); err == nil {
-		if raw, mac, ok := strings.Cut(v, "."); ok && hmac.Equal([]byte(mac), []byte(s.participantMAC(raw))) {
-			id = raw
-		}
-	}
+	id := s.participantCookie(c)
 	if id == "" {
 		b := make([]byte, 16)
 		rand.Read(b)
@@ -38,6 +33,36 @@ func (s *Server) withParticipant(c *gin.Context) {
 	}
 	c.Set(participantKey, id)
 	c.Next()
+}
+
+// requireParticipant lets through only a client that has a participant cookie from an earlier
+// visit. A vote counts once per participant, so a client that could mint a new participant
+// with every vote could vote without end.
+func (s *Server) requireParticipant(c *gin.Context) {
+	id := s.participantCookie(c)
+	if id == "" {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			s.respondError(c, errNoParticipant)
+		} else {
+			s.pageError(c, errNoParticipant)
+		}
+		c.Abort()
+		return
+	}
+	c.Set(participantKey, id)
+	c.Next()
+}
+
+// participantCookie returns the participant id of a genuine cookie, or "".
+func (s *Server) participantCookie(c *gin.Context) string {
+	v, err := c.Cookie(participantCookie)
+	if err != nil {
+		return ""
+	}
+	if raw, mac, ok := strings.Cut(v, "."); ok && hmac.Equal([]byte(mac), []byte(s.participantMAC(raw))) {
+		return raw
+	}
+	return ""
 }
 
 func (s *Server) participantMAC(id string) string {

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/qa"
 )
 
 // problem is an RFC 9457 problem details body.
@@ -23,6 +25,9 @@ type problem struct {
 var (
 	errUnauthenticated = errors.New("authentication required: send Authorization: Bearer <api-token>")
 	errInvalidToken    = errors.New("the API token is invalid or revoked")
+	// errNoParticipant is a vote from a client that never opened the questions page, which
+	// sets the participant cookie: one request must not mint a new voter.
+	errNoParticipant = errors.New("a vote needs the podium_participant cookie: open the event's questions page (or GET its questions) first")
 )
 
 // malformedError is a request body that is not the JSON it should be.
@@ -63,6 +68,13 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		p.Status, p.Type, p.Title = http.StatusTooManyRequests, "urn:podium:problem:rate-limited", "Too many requests"
 		p.Detail = "Too many requests from your address; please try again in " + retry + " seconds."
 		c.Header("Retry-After", retry)
+	case errors.As(err, new(streamsFullError)), errors.Is(err, qa.ErrClosed):
+		p.Status, p.Type, p.Title = http.StatusServiceUnavailable, "urn:podium:problem:unavailable", "Service unavailable"
+		p.Detail = err.Error() + "; please try again shortly."
+		c.Header("Retry-After", strconv.Itoa(int(streamRetry/time.Second)))
+	case errors.Is(err, errNoParticipant):
+		p.Status, p.Type, p.Title = http.StatusForbidden, "urn:podium:problem:no-participant", "Participant unknown"
+		p.Detail = err.Error()
 	case errors.Is(err, errUnauthenticated), errors.Is(err, errInvalidToken):
 		p.Status, p.Type, p.Title = http.StatusUnauthorized, "urn:podium:problem:unauthenticated", "Not authenticated"
 		p.Detail = err.Error()

@@ -10,22 +10,24 @@ import (
 	"github.com/podium-events/podium/internal/db/dbtest"
 )
 
-// 1,000 open streams on one process all receive an approval. The time it takes is logged;
-// `make bench` measures it without the race detector.
+// 1,000 open streams on one process, from 1,000 addresses, all receive an approval. The time it
+// takes is logged; `make bench` measures it without the race detector.
 func TestThousandStreamsReceiveAnUpdate(t *testing.T) {
 	const clients = 1000
 	pool, dbURL := dbtest.NewWithURL(t)
 	path, moderator := moderatedEvent(t, pool)
-	srv := liveServer(t, pool, dbURL)
+	srv := liveServerBehindProxy(t, pool, dbURL)
 	_, asked := call(t, participant(t), "POST", srv.URL+path, "", `{"text":"Gilt das auch für kleine Gemeinden?"}`)
 
 	transport := &http.Transport{MaxIdleConnsPerHost: clients}
 	t.Cleanup(transport.CloseIdleConnections)
 	client := &http.Client{Transport: transport}
-	streams := make([]<-chan sseEvent, clients)
+	streams := make([]*sseStream, clients)
 	var wg sync.WaitGroup
 	for i := range streams {
-		wg.Go(func() { streams[i] = stream(t, client, srv.URL+path+"/stream", "", "") })
+		wg.Go(func() {
+			streams[i] = streamFrom(t, client, srv.URL+path+"/stream", fmt.Sprintf("10.0.%d.%d", i/250, i%250+1))
+		})
 	}
 	wg.Wait()
 
@@ -38,7 +40,7 @@ func TestThousandStreamsReceiveAnUpdate(t *testing.T) {
 	for i, s := range streams {
 		missing.Go(func() {
 			select {
-			case ev := <-s:
+			case ev := <-s.events:
 				if ev.Name != "question.updated" || ev.Data["status"] != "approved" {
 					failed <- i
 				}

@@ -35,6 +35,18 @@ var (
 	voteRateAddress         = limiter.Rate{Period: time.Minute, Limit: 600}
 )
 
+// askLimits and voteLimits are the middleware in front of asking and voting, the same for the
+// form and the API. Asking may set the participant cookie; voting needs one from a visit before.
+func (s *Server) askLimits() []gin.HandlerFunc {
+	return []gin.HandlerFunc{s.withParticipant, s.limitPerParticipant("question", questionRateParticipant),
+		s.limitPerAddress("question-address", questionRateAddress)}
+}
+
+func (s *Server) voteLimits() []gin.HandlerFunc {
+	return []gin.HandlerFunc{s.requireParticipant, s.limitPerParticipant("vote", voteRateParticipant),
+		s.limitPerAddress("vote-address", voteRateAddress)}
+}
+
 // limitPerAddress returns middleware allowing each client address rate requests. Counters live in
 // this process: behind a load balancer each process allows the rate, which still stops floods.
 // With PODIUM_RATE_LIMITS=off it lets everything through.
@@ -47,11 +59,19 @@ func (s *Server) limitPerParticipant(name string, rate limiter.Rate) gin.Handler
 	return s.limit(name, rate, participantOf)
 }
 
+// limit counts requests under name. Routes that do the same thing (a vote by form and by API)
+// share a name and so one counter: an action counts once, whichever way it came.
 func (s *Server) limit(name string, rate limiter.Rate, key func(*gin.Context) string) gin.HandlerFunc {
 	if !s.cfg.RateLimits {
 		return func(c *gin.Context) { c.Next() }
 	}
-	l := limiter.New(memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: name, CleanUpInterval: time.Minute}), rate)
+	l := s.limiters[name]
+	if l == nil {
+		l = limiter.New(memory.NewStoreWithOptions(limiter.StoreOptions{Prefix: name, CleanUpInterval: time.Minute}), rate)
+		s.limiters[name] = l
+	} else if l.Rate != rate {
+		panic("web: rate limit " + name + " registered with two rates") // a programming slip, caught by every test
+	}
 	return func(c *gin.Context) {
 		res, err := l.Get(c.Request.Context(), key(c))
 		if err != nil {

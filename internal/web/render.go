@@ -28,6 +28,7 @@ func loadPages(messages *i18n.Bundle) (*pages, error) {
 			return messages.T(lang, id, pairMap(pairs))
 		},
 		"count":     messages.Count,
+		"plural":    messages.PluralForm,
 		"longDate":  i18n.LongDate,
 		"shortDate": i18n.ShortDate,
 		"clock":     i18n.Clock,

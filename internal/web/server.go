@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"github.com/ulule/limiter/v3"
 
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
@@ -31,6 +32,9 @@ type Server struct {
 	messages *i18n.Bundle
 	calendar *calendar.Builder
 	hub      *qa.Hub
+	streams  *streamLimits
+	// limiters are the rate limit counters by name, shared by the routes that use one name.
+	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them.
 	permissions []RoutePermission
 	engine      *gin.Engine
@@ -44,7 +48,16 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log)}
+		hub: qa.NewHub(pool, log), limiters: map[string]*limiter.Limiter{}}
+	maxStreams := cfg.MaxStreams
+	if maxStreams == 0 {
+		maxStreams = streamBudget(cfg.DBMaxConns)
+	}
+	perAddress := maxStreamsPerAddress
+	if !cfg.RateLimits {
+		perAddress = 0
+	}
+	s.streams = newStreamLimits(maxStreams, perAddress)
 	if s.pages, err = loadPages(messages); err != nil {
 		return nil, err
 	}
@@ -68,6 +81,10 @@ func (s *Server) Listen(ctx context.Context) error {
 
 // Listening is closed once Listen receives changes.
 func (s *Server) Listening() <-chan struct{} { return s.hub.Ready() }
+
+// CloseStreams ends every live stream at once and refuses new ones; call it when shutting down,
+// so that browsers reconnect to another process instead of holding this one open.
+func (s *Server) CloseStreams() { s.hub.Close() }
 
 // Handler returns the HTTP handler serving everything. Writes from another site are refused
 // (Go's cross-origin protection reads Sec-Fetch-Site and Origin), so a session cookie or the
@@ -98,7 +115,7 @@ func (s *Server) routes() {
 	pages.GET("/", s.homePage)
 	pages.GET("/events.ics", s.calendarFeed)
 	pages.GET("/events/:slug", s.eventPageOrCalendar)
-	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration-form", registrationRate), s.registerPage)
+	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
 	s.loginRoutes(pages)
 	s.questionPageRoutes(pages)
@@ -121,7 +138,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "GET", "/events/:slug/panelists", needNothing, s.listPanelists)
 	s.eventRoute(api, "GET", "/events/:slug/agenda", needNothing, s.listAgenda)
 	s.panelRoutes(api)
-	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registrations", registrationRate))
+	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate))
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
 	s.questionRoutes(e, api)

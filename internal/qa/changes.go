@@ -1,0 +1,101 @@
+package qa
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Notify channel on which every change of a question is announced.
+const notifyChannel = "podium_questions"
+
+// maxCatchUp bounds the changes one batch covers. A page further behind than this (a laptop
+// that slept through half the session) is told to load the list again instead.
+const maxCatchUp = 5000
+
+// Batch is what changed in an event's questions after one change number, up to Through: each
+// changed question once, as it is now, in the order of its newest change. Reset means there was
+// too much to send one by one; the page loads the list again.
+type Batch struct {
+	EventID int64
+	Through int64
+	Reset   bool
+	Items   []Item
+}
+
+// Item is one changed question of a batch. Created tells that the batch includes its creation.
+type Item struct {
+	Created  bool
+	Question Question
+}
+
+// publish records changes of questions under the event's next change numbers and announces the
+// newest with NOTIFY, which PostgreSQL delivers when the transaction commits, and never if it
+// rolls back. It is the last statement of a change: the counter's row lock, which orders the
+// numbers, is then held only for the commit.
+func publish(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, questionIDs ...int64) error {
+	query := `WITH next AS (
+			INSERT INTO question_sequences AS s (event_id, last_change) VALUES ($1, cardinality($2::bigint[]))
+			ON CONFLICT (event_id) DO UPDATE SET last_change = s.last_change + cardinality($2::bigint[])
+			RETURNING last_change
+		), change AS (
+			INSERT INTO question_changes (event_id, seq, question_id, kind)
+			SELECT $1, next.last_change - cardinality($2::bigint[]) + q.n, q.id, $3
+			FROM next, unnest($2::bigint[]) WITH ORDINALITY AS q (id, n)
+			RETURNING seq
+		)
+		SELECT pg_notify($4, $1::text || ' ' || max(seq)::text) FROM change`
+	if _, err := tx.ExecContext(ctx, query, eventID, pq.Array(questionIDs), kind, notifyChannel); err != nil {
+		return fmt.Errorf("qa: publish: %w", err)
+	}
+	return nil
+}
+
+// LastChange returns the event's newest change number. A page rendered after reading it shows
+// at least that state, so its stream starts there.
+func LastChange(ctx context.Context, q sqlx.QueryerContext, eventID int64) (int64, error) {
+	var last []int64
+	if err := sqlx.SelectContext(ctx, q, &last, `SELECT last_change FROM question_sequences WHERE event_id = $1`, eventID); err != nil {
+		return 0, fmt.Errorf("qa: last change: %w", err)
+	}
+	if len(last) == 0 {
+		return 0, nil
+	}
+	return last[0], nil
+}
+
+// Changes returns what changed after the change number since. A since the database has not
+// reached (another database, or a made-up header) is treated like one too far behind.
+func Changes(ctx context.Context, q sqlx.QueryerContext, eventID, since int64) (Batch, error) {
+	last, err := LastChange(ctx, q, eventID)
+	if err != nil {
+		return Batch{}, err
+	}
+	b := Batch{EventID: eventID, Through: last}
+	switch {
+	case since == last:
+		return b, nil
+	case since > last || last-since > maxCatchUp:
+		b.Reset = true
+		return b, nil
+	}
+	var rows []struct {
+		Created bool `db:"created"`
+		Question
+	}
+	query := `SELECT bool_or(c.kind = 'created') AS created, ` + columns + `, false AS own, false AS voted
+		FROM question_changes c JOIN questions q ON q.id = c.question_id
+		WHERE c.event_id = $1 AND c.seq > $2 AND c.seq <= $3
+		GROUP BY q.id
+		ORDER BY max(c.seq)`
+	if err := sqlx.SelectContext(ctx, q, &rows, query, eventID, since, last); err != nil {
+		return Batch{}, fmt.Errorf("qa: changes: %w", err)
+	}
+	b.Items = make([]Item, len(rows))
+	for i, r := range rows {
+		b.Items[i] = Item{Created: r.Created, Question: r.Question}
+	}
+	return b, nil
+}

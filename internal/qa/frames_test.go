@@ -1,0 +1,65 @@
+package qa
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each kind of viewer gets the batch as they may see it: moderators everything, the asker their
+// own waiting question, everybody else approved questions and removals; the id comes last.
+func TestPrepareFramesPerViewer(t *testing.T) {
+	b := Batch{Through: 42, Items: []Item{
+		{Created: true, Question: Question{ID: 1, Text: "neu und wartend", Participant: "anna", Status: StatusPending}},
+		{Question: Question{ID: 2, Text: "freigegeben", Participant: "anna", Status: StatusApproved, Votes: 3}},
+		{Question: Question{ID: 3, Text: "zurück in die Warteschlange", Participant: "ben", Status: StatusPending}},
+		{Question: Question{ID: 4, Text: "abgelehnt", Participant: "ben", Status: StatusRejected}},
+	}}
+	f, err := PrepareFrames(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		who       string
+		moderator bool
+		want      []string
+		not       []string
+	}{
+		{"moderator", true, []string{`question.created` + "\ndata: " + `{"id":1`, `"text":"abgelehnt"`, `"text":"zurück in die Warteschlange"`}, []string{"question.deleted", `"own"`}},
+		{"anna", false, []string{`"text":"neu und wartend"`, `"own":true`, `"text":"freigegeben"`, "question.deleted\ndata: {\"id\":3}", "question.deleted\ndata: {\"id\":4}"}, nil},
+		{"ben", false, []string{`"text":"zurück in die Warteschlange","author_name":"","status":"pending"`, "question.deleted\ndata: {\"id\":4}", `"text":"freigegeben"`}, []string{"neu und wartend", `{"id":3}`}},
+		{"carla", false, []string{`"text":"freigegeben"`, "question.deleted\ndata: {\"id\":3}", "question.deleted\ndata: {\"id\":4}"}, []string{"neu und wartend", "Warteschlange", `"own"`}},
+	}
+	for _, c := range cases {
+		fr := f.For(c.moderator, c.who)
+		got := string(fr.Data)
+		if fr.Through != 42 || !strings.HasSuffix(got, "\n\nid: 42\n\n") {
+			t.Errorf("%s: frame does not end with its id alone: %q", c.who, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: frame lacks %q:\n%s", c.who, w, got)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: frame has %q:\n%s", c.who, n, got)
+			}
+		}
+	}
+	if strings.Contains(string(f.For(false, "anna").Data), "participant") || strings.Contains(string(f.For(true, "").Data), "anna") {
+		t.Error("a frame names a participant")
+	}
+}
+
+// A page too far behind is told to load the list again.
+func TestPrepareFramesReset(t *testing.T) {
+	f, err := PrepareFrames(Batch{Through: 7, Reset: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fr := range []Frame{f.For(true, ""), f.For(false, "x")} {
+		if string(fr.Data) != "event: questions.reset\ndata: {}\nid: 7\n\n" {
+			t.Errorf("reset frame %q", fr.Data)
+		}
+	}
+}
