@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,12 +33,15 @@ type result struct {
 }
 
 type bench struct {
-	dbURL    string
-	binary   string
-	duration time.Duration
-	clients  int
-	log      *slog.Logger
-	results  []result
+	dbURL        string
+	binary       string
+	duration     time.Duration
+	liveDuration time.Duration
+	only         string
+	httpCeiling  float64 // requests/s of /healthz, measured by the registrations scenario
+	clients      int
+	log          *slog.Logger
+	results      []result
 }
 
 func main() {
@@ -45,6 +49,9 @@ func main() {
 	flag.StringVar(&b.binary, "podium", ".data/bin/podium", "the podium binary to start")
 	flag.DurationVar(&b.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	flag.IntVar(&b.clients, "clients", 32, "concurrent clients of the throughput scenarios")
+	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders, shutdown)")
+	live := flag.String("live", "1000:10,5000:20", "open pages and votes per second of the live audience scenarios")
+	flag.DurationVar(&b.liveDuration, "live-duration", 20*time.Second, "how long voters vote in the live audience scenarios")
 	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
 	fanout := flag.String("fanout", "1000,5000,10000", "audience sizes of the live fan-out")
 	attendees := flag.Int("attendees", 100_000, "attendees in the export scenario")
@@ -56,7 +63,7 @@ func main() {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	if err := b.run(ctx, *fanout, *attendees, *reminders); err != nil {
+	if err := b.run(ctx, *fanout, *live, *attendees, *reminders); err != nil {
 		fmt.Fprintln(os.Stderr, "podium-bench:", err)
 		os.Exit(1)
 	}
@@ -69,22 +76,30 @@ func main() {
 	fmt.Printf("\nJSON: %s\n", *out)
 }
 
-func (b *bench) run(ctx context.Context, fanout string, attendees, reminders int) error {
+func (b *bench) run(ctx context.Context, fanout, live string, attendees, reminders int) error {
 	srv, err := b.start(ctx)
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
-	steps := []func(context.Context, *server) error{
-		b.registrations,
-		b.race,
-		func(ctx context.Context, s *server) error { return b.fanout(ctx, s, fanout) },
-		b.votes,
-		func(ctx context.Context, s *server) error { return b.export(ctx, s, attendees) },
-		func(ctx context.Context, s *server) error { return b.reminders(ctx, reminders) },
+	steps := []struct {
+		name string
+		run  func(context.Context, *server) error
+	}{
+		{"registrations", b.registrations},
+		{"race", b.race},
+		{"fanout", func(ctx context.Context, s *server) error { return b.fanout(ctx, s, fanout) }},
+		{"votes", b.votes},
+		{"live", func(ctx context.Context, s *server) error { return b.liveAudiences(ctx, s, live) }},
+		{"export", func(ctx context.Context, s *server) error { return b.export(ctx, s, attendees) }},
+		{"reminders", func(ctx context.Context, s *server) error { return b.reminders(ctx, reminders) }},
+		{"shutdown", func(ctx context.Context, s *server) error { return b.shutdown(ctx, s, 5000) }},
 	}
 	for _, step := range steps {
-		if err := step(ctx, srv); err != nil {
+		if b.only != "" && !slices.Contains(strings.Split(b.only, ","), step.name) {
+			continue
+		}
+		if err := step.run(ctx, srv); err != nil {
 			return err
 		}
 	}

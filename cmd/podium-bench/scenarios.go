@@ -69,6 +69,7 @@ func (b *bench) registrations(ctx context.Context, s *server) error {
 	if err != nil {
 		return err
 	}
+	b.httpCeiling = health.perSecond()
 	b.add(result{Scenario: "1 registrations (HTTP ceiling)", Value: reg.perSecond(), Unit: "/s", Ceiling: health.perSecond(), Against: "/healthz",
 		Note: fmt.Sprintf("p50 %s, p99 %s, %d failed", ms(reg.percentile(.5)), ms(reg.percentile(.99)), reg.failed)})
 	b.add(result{Scenario: "1 registrations (database ceiling)", Value: reg.perSecond(), Unit: "/s", Ceiling: pgbench, Against: "pgbench, same transaction",
@@ -177,7 +178,7 @@ func (b *bench) votes(ctx context.Context, s *server) error {
 	})
 	var votes int
 	s.pool.Get(&votes, `SELECT votes FROM questions WHERE id = $1`, id)
-	b.add(result{Scenario: "4 votes on one question", Value: r.perSecond(), Unit: "/s", Ceiling: b.results[0].Ceiling, Against: "/healthz",
+	b.add(result{Scenario: "4 votes on one question", Value: r.perSecond(), Unit: "/s", Ceiling: b.httpCeiling, Against: "/healthz",
 		Note: fmt.Sprintf("each with a first visit for the cookie; p99 %s; counter %d = votes %d", ms(r.percentile(.99)), votes, r.ops)})
 	return nil
 }

@@ -30,6 +30,8 @@ type server struct {
 	sink   *mailtest.Server
 	stopFn func()
 	secret string
+	exited chan struct{} // closed when the process has ended; then exit is its status
+	exit   error
 }
 
 func (b *bench) start(ctx context.Context) (*server, error) {
@@ -52,10 +54,14 @@ func (b *bench) start(ctx context.Context) (*server, error) {
 		stopSink()
 		return nil, fmt.Errorf("start %s: %w", b.binary, err)
 	}
-	s := &server{url: "http://" + addr, cmd: cmd, sink: sink, secret: secret}
+	s := &server{url: "http://" + addr, cmd: cmd, sink: sink, secret: secret, exited: make(chan struct{})}
+	go func() {
+		s.exit = cmd.Wait()
+		close(s.exited)
+	}()
 	s.stopFn = func() {
 		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		<-s.exited
 		stopSink()
 	}
 	deadline := time.Now().Add(30 * time.Second)

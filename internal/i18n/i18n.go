@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -21,6 +22,9 @@ var Languages = []string{"de", "en"}
 type Bundle struct {
 	bundle     *goi18n.Bundle
 	localizers map[string]*goi18n.Localizer
+	// fixed holds the messages that need no data, localized once: pages show dozens of them,
+	// and localizing is a template execution each time.
+	fixed sync.Map // lang + "\x00" + id -> string
 }
 
 // Load reads the catalogs from templates/i18n. A language without a catalog is an error.
@@ -50,6 +54,19 @@ func Lang(lang string) string {
 // T returns the message id in lang, filled with data (a map or struct, may be nil). A missing
 // message shows its id, which a catalog test catches before it ships.
 func (b *Bundle) T(lang, id string, data any) string {
+	if data == nil {
+		key := Lang(lang) + "\x00" + id
+		if msg, ok := b.fixed.Load(key); ok {
+			return msg.(string)
+		}
+		msg := b.localize(lang, id, data)
+		b.fixed.Store(key, msg)
+		return msg
+	}
+	return b.localize(lang, id, data)
+}
+
+func (b *Bundle) localize(lang, id string, data any) string {
 	msg, err := b.localizers[Lang(lang)].Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id

@@ -74,6 +74,14 @@ func (s *Server) startStream(c *gin.Context, v *questionsView) error {
 }
 
 func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
+	title := s.messages.T(pageLang(c), "qa.title", nil)
+	key, newcomer := newcomerKey(c, &v, status)
+	if newcomer {
+		if html := s.newcomers.get(key, s.now(), v.Event.UpdatedAt); html != nil {
+			c.Data(status, "text/html; charset=utf-8", html)
+			return
+		}
+	}
 	if err := s.startStream(c, &v); err != nil {
 		s.pageError(c, err)
 		return
@@ -84,7 +92,17 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 		s.pageError(c, err)
 		return
 	}
-	s.renderPage(c, status, "questions", s.messages.T(pageLang(c), "qa.title", nil), v)
+	if !newcomer {
+		s.renderPage(c, status, "questions", title, v)
+		return
+	}
+	html, err := s.renderBytes(c, "questions", title, v)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.newcomers.put(key, cachedPage{rendered: s.now(), updated: v.Event.UpdatedAt, html: html})
+	c.Data(status, "text/html; charset=utf-8", html)
 }
 
 // askPage takes a question from the form, which works without JavaScript.

@@ -118,6 +118,7 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "höchstens 500 Zeichen") {
 		t.Errorf("an empty edit: %d, want the reason on the page", res.StatusCode)
 	}
+	h.now = h.now.Add(time.Second) // a newcomer's page may be a second old
 	for _, path := range []string{base + "/questions", base + "/present"} {
 		page := body(h.getPage(path))
 		if !strings.Contains(page, "&lt;b&gt;fett&lt;/b&gt;") || strings.Contains(page, "<b>fett</b>") {

@@ -17,6 +17,7 @@ import (
 const (
 	participantCookie = "podium_participant"
 	participantKey    = "podium.participant"
+	newParticipantKey = "podium.participant.new"
 	participantMaxAge = 365 * 24 * 60 * 60
 )
 
@@ -30,6 +31,7 @@ func (s *Server) withParticipant(c *gin.Context) {
 		http.SetCookie(c.Writer, &http.Cookie{Name: participantCookie, Value: id + "." + s.participantMAC(id),
 			Path: "/", MaxAge: participantMaxAge, HttpOnly: true, SameSite: http.SameSiteLaxMode,
 			Secure: s.cfg.BaseURL.Scheme == "https"})
+		c.Set(newParticipantKey, true)
 	}
 	c.Set(participantKey, id)
 	c.Next()

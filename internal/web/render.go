@@ -25,6 +25,9 @@ type pages struct {
 func loadPages(messages *i18n.Bundle) (*pages, error) {
 	funcs := template.FuncMap{
 		"t": func(lang, id string, pairs ...any) string {
+			if len(pairs) == 0 {
+				return messages.T(lang, id, nil)
+			}
 			return messages.T(lang, id, pairMap(pairs))
 		},
 		"count":     messages.Count,

@@ -33,6 +33,8 @@ type Server struct {
 	calendar *calendar.Builder
 	hub      *qa.Hub
 	streams  *streamLimits
+	// newcomers keeps the questions page as people arriving see it, rendered once per change.
+	newcomers audienceCache
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them.
