@@ -106,7 +106,7 @@ func (s *Server) routes() {
 
 	manage := pages.Group("/r/:token", privatePage)
 	manage.GET("", s.managePage)
-	manage.GET("/confirm", s.confirmPage) // the link in the mail
+	manage.GET("/confirm", s.confirmForm) // the link in the mail
 	manage.POST("/confirm", s.confirmPage)
 	manage.POST("/cancel", s.cancelPage)
 	manage.POST("/delete", s.erasePage)
