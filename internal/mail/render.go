@@ -112,10 +112,10 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	if m.Kind == KindConfirm || m.Kind == KindUpdated && r.Status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+token+"/confirm")
 	}
-	// Only people with a seat get the join link, and Outlook shows this body rather than the
-	// invite's description, so the link is here as well.
+	// Only people holding a seat when the mail goes out get the join link, and Outlook shows
+	// this body rather than the invite's description, so the link is here as well.
 	invite := inviteMethod(m.Kind, r)
-	if (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
+	if r.Status == "confirmed" && (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
 		c.JoinLabel, c.JoinURL = t("mail.join", nil), e.OnlineURL
 	}
 
@@ -146,12 +146,11 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// inviteMethod is the iCalendar method a mail carries, or "" for none.
+// inviteMethod is the iCalendar method a mail carries, or "" for none. An invite, which holds
+// the join link, goes only to someone holding a seat now.
 func inviteMethod(kind string, r Recipient) string {
 	switch kind {
-	case KindRegistered, KindPromoted:
-		return "REQUEST"
-	case KindUpdated:
+	case KindRegistered, KindPromoted, KindUpdated:
 		if r.Status == "confirmed" {
 			return "REQUEST"
 		}

@@ -153,9 +153,13 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string
 }
 
 // stillApplies tells whether a message that has come due still makes sense: a reminder only
-// for a seat at an event that has not started, an update only for someone still registered.
+// for a seat at an event that has not started, an update only for someone still registered, the
+// news of a seat only to someone who still holds it (who cancelled or was moved meanwhile gets
+// the message about that instead).
 func stillApplies(kind, status string, e *event.Event, now time.Time) bool {
 	switch kind {
+	case KindRegistered, KindPromoted:
+		return status == "confirmed" && e.Status == event.StatusPublished
 	case KindReminder:
 		return status == "confirmed" && e.Status == event.StatusPublished && now.Before(e.StartsAt)
 	case KindUpdated:

@@ -24,7 +24,7 @@ const (
 
 // eventJSON is an event as the API shows it, with its panel, agenda and seats.
 type eventJSON struct {
-	*event.Event
+	shownEvent
 	*panel.Programme
 	Registered int  `json:"registered"`
 	Waitlisted int  `json:"waitlisted"`
@@ -159,9 +159,16 @@ func (s *Server) listEvents(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	p := page[*event.Event]{Items: events}
+	organized, err := s.organizedEvents(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := page[shownEvent]{Items: make([]shownEvent, 0, len(events))}
+	for _, e := range events[:min(len(events), limit)] {
+		p.Items = append(p.Items, showEvent(e, organized(e.ID)))
+	}
 	if len(events) > limit {
-		p.Items = events[:limit]
 		next := encodeCursor(offset + limit)
 		p.NextCursor = &next
 	}
@@ -186,9 +193,14 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 	c.JSON(http.StatusOK, page[panel.AgendaItem]{Items: items})
 }
 
-// respondEvent sends the event with its panel and agenda.
+// respondEvent sends the event with its panel and agenda, and its join link to its organizers.
 func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 	ctx := c.Request.Context()
+	organizer, err := s.organizes(c, e)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
 	programme, err := panel.ProgrammeOf(ctx, s.pool, e.ID)
 	if err != nil {
 		s.respondError(c, err)
@@ -199,7 +211,7 @@ func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(status, eventJSON{Event: e, Programme: programme, Registered: counts.Confirmed,
+	c.JSON(status, eventJSON{shownEvent: showEvent(e, organizer), Programme: programme, Registered: counts.Confirmed,
 		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 

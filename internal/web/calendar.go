@@ -82,7 +82,7 @@ func (s *Server) invite(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	if r.Status != registration.StatusConfirmed || e.Status != event.StatusPublished {
+	if !holdsSeat(r, e) {
 		s.respondError(c, errNoSeat)
 		return
 	}

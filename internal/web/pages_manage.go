@@ -52,7 +52,7 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	lang := pageLang(c)
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
 		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
-		HasSeat:   r.Status == registration.StatusConfirmed && e.Status == event.StatusPublished}
+		HasSeat:   holdsSeat(r, e)}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 
