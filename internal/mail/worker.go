@@ -149,7 +149,10 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, smtpTimeout+5*time.Second)
 	defer cancel()
-	return w.Sender.Send(sendCtx, msg)
+	if err := w.Sender.Send(sendCtx, msg); err != nil {
+		return withoutRecipient(err, r.Name, r.Email)
+	}
+	return nil
 }
 
 // stillApplies tells whether a message that has come due still makes sense: a reminder only
