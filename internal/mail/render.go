@@ -36,7 +36,10 @@ type Recipient struct {
 
 // Message is an outbox entry with everything its mail shows.
 type Message struct {
-	OutboxID  int64
+	OutboxID int64
+	// MessageID is the entry's own unique part of the Message-ID header, the same on every
+	// attempt to send it; empty for a mail rendered outside the outbox, which gets a random one.
+	MessageID string
 	Kind      string
 	Recipient Recipient
 	Event     *event.Event
@@ -133,7 +136,11 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 		return nil, fmt.Errorf("mail: recipient: %w", err)
 	}
 	msg.Subject(oneLine(c.Subject))
-	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, randomHex(8), rd.baseURL.Hostname()))
+	unique := strings.ReplaceAll(m.MessageID, "-", "")
+	if unique == "" {
+		unique = randomHex(8)
+	}
+	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, unique, rd.baseURL.Hostname()))
 	msg.SetDate()
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")

@@ -342,3 +342,62 @@ func TestErasureDuringASend(t *testing.T) {
 		t.Errorf("the message to the erased person is %s, want failed (never retried)", status)
 	}
 }
+
+// dyingSender delivers a message and then dies, as a worker killed with -9 right after the mail
+// server accepted the message: the outbox never learns that it was sent.
+type dyingSender struct{ mail.Sender }
+
+func (d dyingSender) Send(ctx context.Context, msg *gomail.Msg) error {
+	if err := d.Sender.Send(ctx, msg); err != nil {
+		return err
+	}
+	panic("killed after the mail server took the message")
+}
+
+// A message sent again because its worker died mid-send is the same message: it carries the
+// Message-ID of the first attempt, so mail clients show it once. Other messages have their own.
+func TestResentMessageKeepsItsMessageID(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Sprechstunde", false)
+	register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
+	register(t, pool, e, "Max Beispiel", "max@koeln.example")
+
+	dying := newWorker(t, pool, smtp)
+	dying.Sender = dyingSender{dying.Sender}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sender did not die")
+			}
+		}()
+		dying.SendOne(context.Background())
+	}()
+	mailtest.Drain(t, newWorker(t, pool, smtp))
+
+	msgs := smtp.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d deliveries, want Erika's twice (before and after the crash) and Max's", len(msgs))
+	}
+	ids := map[string][]string{}
+	for _, m := range msgs {
+		msg, _, _ := parts(t, m.Data)
+		ids[m.To[0]] = append(ids[m.To[0]], msg.Header.Get("Message-Id"))
+	}
+	first := msgs[0].To[0]
+	again := ids[first]
+	if len(again) != 2 || again[0] == "" || again[0] != again[1] {
+		t.Errorf("the two deliveries to %s carry Message-IDs %v, want the same twice", first, again)
+	}
+	for to, got := range ids {
+		if to != first && got[0] == again[0] {
+			t.Errorf("%s got the Message-ID of another message", to)
+		}
+	}
+	var sent int
+	pool.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent'`)
+	if sent != 2 {
+		t.Errorf("%d messages marked sent, want 2", sent)
+	}
+}
