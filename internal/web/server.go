@@ -84,7 +84,7 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, securityHeaders)
+	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, s.securityHeaders)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.notFound)
 	e.HandleMethodNotAllowed = false
