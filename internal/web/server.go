@@ -74,6 +74,14 @@ func (s *Server) Listening() <-chan struct{} { return s.hub.Ready() }
 // participant cookie cannot be used by a foreign page; API clients send neither header.
 func (s *Server) Handler() http.Handler { return http.NewCrossOriginProtection().Handler(s.engine) }
 
+// MetricsHandler serves the Prometheus metrics on an address of their own (PODIUM_METRICS_ADDR);
+// the main handler then has no /metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.http())
+	return mux
+}
+
 func prefixStrings(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
@@ -91,7 +99,9 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
+	if s.cfg.MetricsAddr == "" {
+		e.GET("/metrics", s.metrics.handler())
+	}
 	e.GET("/static/*path", staticFiles())
 
 	pages := e.Group("", s.timeout(requestTimeout), s.sessionOnly)
