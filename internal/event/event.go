@@ -55,6 +55,7 @@ type Event struct {
 	Moderation           bool       `db:"moderation" json:"moderation"`
 	ReminderOffsets      Offsets    `db:"-" json:"reminder_offsets"`
 	Revision             int        `db:"revision" json:"revision"`
+	Version              int64      `db:"version" json:"-"` // counts every change; the API's ETag
 	Questions            []Question `db:"-" json:"questions"`
 	CreatedAt            time.Time  `db:"created_at" json:"created_at"`
 	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`

@@ -15,29 +15,51 @@ import (
 	"github.com/podium-events/podium/internal/reminder"
 )
 
-// UpdateEvent changes an event and tells its attendees what that means for them, in one
-// transaction.
-func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.Input, now time.Time) (*event.Event, error) {
+// ChangeEvent changes an event and tells its attendees what that means for them, in one
+// transaction. edit works out the new input from the event as it is now, read and locked in the
+// transaction, so that two organizers changing it at once both count: the second change sees
+// the first, and each move raises the revision its calendar update carries. A change from an
+// outdated copy (pre names another version) is refused with domain.ErrStale.
+func ChangeEvent(ctx context.Context, pool *sqlx.DB, id int64, pre event.Precondition,
+	edit func(current *event.Event) (event.Input, error), now time.Time) (*event.Event, error) {
 	var updated *event.Event
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var err error
-		if updated, err = event.Update(ctx, tx, e, in); err != nil {
+		current, err := event.ForUpdate(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		return eventChanged(ctx, tx, e, updated, now)
+		if err := pre.Check(current); err != nil {
+			return err
+		}
+		in, err := edit(current)
+		if err != nil {
+			return err
+		}
+		if updated, err = event.Update(ctx, tx, current, in); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, current, updated, now)
 	})
 	return updated, err
+}
+
+// UpdateEvent gives the event the fields of in, as ChangeEvent does.
+func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.Input, now time.Time) (*event.Event, error) {
+	return ChangeEvent(ctx, pool, e.ID, event.Precondition{}, func(*event.Event) (event.Input, error) { return in, nil }, now)
 }
 
 // CancelEvent cancels an event and tells everyone registered, in one transaction.
 func CancelEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, now time.Time) (*event.Event, error) {
 	var cancelled *event.Event
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var err error
-		if cancelled, err = event.Cancel(ctx, tx, e, now); err != nil {
+		current, err := event.ForUpdate(ctx, tx, e.ID)
+		if err != nil {
 			return err
 		}
-		return eventChanged(ctx, tx, e, cancelled, now)
+		if cancelled, err = event.Cancel(ctx, tx, current, now); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, current, cancelled, now)
 	})
 	return cancelled, err
 }

@@ -84,6 +84,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		p.Detail = "You may not do this."
 	case errors.Is(err, domain.ErrNotFound):
 		p.Status, p.Type, p.Title = http.StatusNotFound, "urn:podium:problem:not-found", "Not found"
+	case errors.Is(err, domain.ErrStale):
+		p.Status, p.Type, p.Title = http.StatusPreconditionFailed, "urn:podium:problem:precondition-failed", "Precondition failed"
+		p.Detail = "It was changed since you read it: its ETag no longer matches If-Match. Read it again and repeat your change; nothing was changed."
 	case db.IsUnavailable(err):
 		p.Status, p.Type, p.Title = http.StatusServiceUnavailable, "urn:podium:problem:unavailable", "Service unavailable"
 		p.Detail = "The service cannot reach its database right now; please try again in " + unavailableRetryAfter + " seconds."
