@@ -80,6 +80,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, args []str
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("serving", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String())
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, srv.MetricsHandler(), log)
+		if err != nil {
+			listener.Close()
+			return err
+		}
+		defer stopMetrics()
+	}
 
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone, listenerDone := make(chan struct{}), make(chan struct{})

@@ -53,7 +53,7 @@ func (b *Builder) Publish(items []Item, now time.Time) []byte {
 	cal.SetRefreshInterval("PT1H", ics.WithValue("DURATION"))
 	cal.SetXPublishedTTL("PT1H")
 	for _, it := range items {
-		b.vevent(cal, it, nil, it.Event.Language, now)
+		b.vevent(cal, it, nil, "", it.Event.Language, now)
 	}
 	return serialize(cal)
 }
@@ -62,15 +62,16 @@ func (b *Builder) Publish(items []Item, now time.Time) []byte {
 // revision) under the same UID, it updates the entry in the attendee's calendar.
 func (b *Builder) Request(it Item, a Attendee, now time.Time) []byte {
 	cal := b.calendar(ics.MethodRequest, []Item{it})
-	b.vevent(cal, it, &a, a.Language, now)
+	b.vevent(cal, it, &a, it.Event.OnlineURL, a.Language, now)
 	return serialize(cal)
 }
 
 // Cancel returns the cancellation of the attendee's copy of the event: the event was cancelled,
-// or the attendee cancelled their registration.
+// or the attendee cancelled their registration. It carries no join link: whoever gets it holds
+// no seat (any more).
 func (b *Builder) Cancel(it Item, a Attendee, now time.Time) []byte {
 	cal := b.calendar(ics.MethodCancel, []Item{it})
-	ev := b.vevent(cal, it, &a, a.Language, now)
+	ev := b.vevent(cal, it, &a, "", a.Language, now)
 	ev.SetStatus(ics.ObjectStatusCancelled)
 	return serialize(cal)
 }
@@ -112,7 +113,8 @@ func (b *Builder) calendar(method ics.Method, items []Item) *ics.Calendar {
 	return cal
 }
 
-func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, lang string, now time.Time) *ics.VEvent {
+// vevent adds the event; joinURL is given only for a person holding a seat.
+func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, joinURL, lang string, now time.Time) *ics.VEvent {
 	e := it.Event
 	ev := cal.AddEvent(b.UID(e))
 	ev.SetDtStampTime(now.UTC())
@@ -126,12 +128,8 @@ func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, lang string, n
 	ev.SetSummary(text(e.Title))
 	eventURL := b.baseURL.String() + "/events/" + e.Slug
 	ev.SetURL(eventURL)
-	joinURL := ""
-	if a != nil {
-		joinURL = e.OnlineURL
-	}
-	// In a personal invite the join link is the place people go to; the public calendar has
-	// no join link and names the place, or says the event is online.
+	// In a personal invite the join link is the place people go to; other calendars have no
+	// join link and name the place, or say the event is online.
 	switch {
 	case joinURL != "":
 		ev.SetLocation(joinURL)

@@ -18,9 +18,11 @@ import (
 
 // Config is everything a podium process needs to know about its surroundings.
 type Config struct {
-	DatabaseURL    string
-	DBMaxConns     int
-	Addr           string
+	DatabaseURL string
+	DBMaxConns  int
+	Addr        string
+	// MetricsAddr, when set, is the only address serving /metrics; empty: the main address does.
+	MetricsAddr    string
 	BaseURL        *url.URL
 	SMTP           *SMTP // nil: mail is written as .eml files into MailDir
 	MailDir        string
@@ -94,6 +96,14 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 	c.Addr = get("PODIUM_ADDR", ":8080")
 	if err := CheckAddr(c.Addr); err != nil {
 		bad("PODIUM_ADDR", "%v", err)
+	}
+
+	// Metrics tell a lot about who uses the service; operators scrape them on an address of
+	// their own that the public does not reach, as Prometheus exporters do.
+	if c.MetricsAddr = get("PODIUM_METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if err := CheckAddr(c.MetricsAddr); err != nil {
+			bad("PODIUM_METRICS_ADDR", "%v", err)
+		}
 	}
 
 	base := get("PODIUM_BASE_URL", "http://localhost:8080")

@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.BaseURL.String() != "http://localhost:8080" || c.RetentionDays != 180 ||
 		!c.RateLimits || c.SMTP != nil || c.MailFrom.Address != "podium@localhost" || !c.SecretIsRandom ||
-		c.DBMaxConns < 2 || len(c.TrustedProxies) != 0 || c.MailDir != ".data/mail" {
+		c.DBMaxConns < 2 || len(c.TrustedProxies) != 0 || c.MailDir != ".data/mail" || c.MetricsAddr != "" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -37,6 +37,7 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_DB_MAX_CONNS", "viele"},
 		{"PODIUM_ADDR", "8080"},
 		{"PODIUM_ADDR", ":99999"},
+		{"PODIUM_METRICS_ADDR", "9090"},
 		{"PODIUM_BASE_URL", "podium.example.org"},
 		{"PODIUM_BASE_URL", "ftp://podium.example.org"},
 		{"PODIUM_SMTP_URL", "http://mail.example.org"},
@@ -119,7 +120,7 @@ func TestSMTPURL(t *testing.T) {
 // Proxies are given as addresses or ranges; a set secret is used as given.
 func TestProxiesAndSecret(t *testing.T) {
 	secret := strings.Repeat("x", 40)
-	cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1,",
+	cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1,", "PODIUM_METRICS_ADDR": "127.0.0.1:9090",
 		"PODIUM_SECRET": secret, "PODIUM_RATE_LIMITS": "OFF", "PODIUM_BASE_URL": "https://podium.example.org/"})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestProxiesAndSecret(t *testing.T) {
 	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "10.0.0.1/32" || cfg.TrustedProxies[1].String() != "192.168.0.0/16" {
 		t.Errorf("proxies %v", cfg.TrustedProxies)
 	}
-	if string(cfg.Secret) != secret || cfg.SecretIsRandom || cfg.RateLimits || cfg.BaseURL.String() != "https://podium.example.org" {
+	if string(cfg.Secret) != secret || cfg.SecretIsRandom || cfg.RateLimits || cfg.BaseURL.String() != "https://podium.example.org" || cfg.MetricsAddr != "127.0.0.1:9090" {
 		t.Errorf("config %+v", cfg)
 	}
 }

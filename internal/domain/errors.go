@@ -13,6 +13,10 @@ var ErrNotFound = errors.New("not found")
 // ErrForbidden means the caller is known but may not do this.
 var ErrForbidden = errors.New("forbidden")
 
+// ErrStale means the caller changed something from an outdated copy: someone else changed it
+// since the caller read it. Nothing was changed.
+var ErrStale = errors.New("changed since it was read")
+
 // FieldError names one input field and what is wrong with it.
 type FieldError struct {
 	Field   string `json:"field"`

@@ -28,7 +28,9 @@ var DefaultReminderOffsets = []time.Duration{24 * time.Hour, time.Hour}
 // DefaultTimezone is used when an event names none.
 const DefaultTimezone = "Europe/Berlin"
 
-// Event is one event or websession.
+// Event is one event or websession. Its OnlineURL lets whoever has it into the meeting, so it
+// is left out of the event's JSON: the web layer adds it for the event's organizers and for
+// people holding a seat.
 type Event struct {
 	ID                   int64      `db:"id" json:"id"`
 	Slug                 string     `db:"slug" json:"slug"`
@@ -39,7 +41,7 @@ type Event struct {
 	EndsAt               time.Time  `db:"ends_at" json:"ends_at"`
 	Timezone             string     `db:"timezone" json:"timezone"`
 	Location             string     `db:"location" json:"location"`
-	OnlineURL            string     `db:"online_url" json:"online_url"`
+	OnlineURL            string     `db:"online_url" json:"-"`
 	Hosts                []string   `db:"-" json:"hosts"`
 	OrganizerName        string     `db:"organizer_name" json:"organizer_name"`
 	OrganizerEmail       string     `db:"organizer_email" json:"organizer_email"`
@@ -53,6 +55,7 @@ type Event struct {
 	Moderation           bool       `db:"moderation" json:"moderation"`
 	ReminderOffsets      Offsets    `db:"-" json:"reminder_offsets"`
 	Revision             int        `db:"revision" json:"revision"`
+	Version              int64      `db:"version" json:"-"` // counts every change; the API's ETag
 	Questions            []Question `db:"-" json:"questions"`
 	CreatedAt            time.Time  `db:"created_at" json:"created_at"`
 	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`

@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,8 +86,9 @@ func derivedSlugs(title string) []string {
 }
 
 // Update applies a changed input to the event, inside the caller's transaction, so that what
-// the change means for attendees commits with it. A change of time, place or join URL of a
-// published event raises its revision, which calendars read as the invite's SEQUENCE.
+// the change means for attendees commits with it; e is the event as ForUpdate read it in that
+// transaction. A change of time, place or join URL of a published event raises its revision,
+// which calendars read as the invite's SEQUENCE.
 func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error) {
 	if e.Status == StatusCancelled {
 		return nil, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
@@ -98,11 +100,8 @@ func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error
 	if v.Slug == "" {
 		v.Slug = e.Slug
 	}
-	revision := e.Revision
-	if e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v) {
-		revision++
-	}
-	updated, err := update(ctx, tx, e.ID, v, revision)
+	moved := e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v)
+	updated, err := update(ctx, tx, e.ID, v, moved)
 	if isUniqueViolation(err) {
 		return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
 	}
@@ -132,7 +131,7 @@ func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, now time.Time) (*E
 		return nil, &domain.ConflictError{Field: "status", Message: "a draft is not cancelled but deleted"}
 	}
 	query := `UPDATE events SET status = 'cancelled', cancelled_at = $2, revision = revision + 1,
-			updated_at = $2
+			version = version + 1, updated_at = $2
 		WHERE id = $1 AND status = 'published'
 		RETURNING ` + columns
 	var r row
@@ -142,6 +141,22 @@ func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, now time.Time) (*E
 	cancelled := r.event()
 	cancelled.Questions = e.Questions
 	return cancelled, nil
+}
+
+// Precondition is what a change requires of the event's version, from an If-Match header: the
+// zero value requires nothing.
+type Precondition struct {
+	Set      bool
+	Versions []int64 // any of them; none at all never matches
+}
+
+// Check refuses a change to an event whose version the caller did not name: it was changed
+// since the caller read it.
+func (p Precondition) Check(e *Event) error {
+	if p.Set && !slices.Contains(p.Versions, e.Version) {
+		return domain.ErrStale
+	}
+	return nil
 }
 
 // Delete removes a draft and everything that belongs to it. Published and cancelled events stay,

@@ -16,7 +16,7 @@ import (
 const columns = `id, slug, title, subtitle, description, starts_at, ends_at, timezone, location,
 	online_url, hosts, organizer_name, organizer_email, capacity, registration_opens_at,
 	registration_closes_at, status, language, double_opt_in, waitlist, moderation,
-	reminder_offsets, revision, created_at, updated_at, cancelled_at`
+	reminder_offsets, revision, version, created_at, updated_at, cancelled_at`
 
 // row is an events row as PostgreSQL returns it; arrays need lib/pq's types to scan.
 type row struct {
@@ -55,6 +55,12 @@ func BySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*Event, er
 // ByID returns the event with that id and its questions.
 func ByID(ctx context.Context, q sqlx.QueryerContext, id int64) (*Event, error) {
 	return one(ctx, q, `SELECT `+columns+` FROM events WHERE id = $1`, id)
+}
+
+// ForUpdate returns the event with that id as it is now, locked until the caller's transaction
+// ends, so that a change is worked out from the current row and not from a copy read earlier.
+func ForUpdate(ctx context.Context, tx *sqlx.Tx, id int64) (*Event, error) {
+	return one(ctx, tx, `SELECT `+columns+` FROM events WHERE id = $1 FOR UPDATE`, id)
 }
 
 func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Event, error) {
@@ -156,20 +162,23 @@ func insert(ctx context.Context, q sqlx.ExtContext, v *valid, createdBy *int64) 
 	return r.event(), nil
 }
 
-func update(ctx context.Context, q sqlx.ExtContext, id int64, v *valid, revision int) (*Event, error) {
+// update stores v as the event's fields. The revision rises by one when newRevision is set,
+// counted in SQL from the row itself, so that two changes never end on the same revision.
+func update(ctx context.Context, q sqlx.ExtContext, id int64, v *valid, newRevision bool) (*Event, error) {
 	query := `UPDATE events SET slug = $2, title = $3, subtitle = $4, description = $5,
 			starts_at = $6, ends_at = $7, timezone = $8, location = $9, online_url = $10,
 			hosts = $11, organizer_name = $12, organizer_email = $13, capacity = $14,
 			registration_opens_at = $15, registration_closes_at = $16, status = $17,
 			language = $18, double_opt_in = $19, waitlist = $20, moderation = $21,
-			reminder_offsets = $22, revision = $23, updated_at = now()
+			reminder_offsets = $22, revision = revision + CASE WHEN $23 THEN 1 ELSE 0 END,
+			version = version + 1, updated_at = now()
 		WHERE id = $1
 		RETURNING ` + columns
 	var r row
 	err := sqlx.GetContext(ctx, q, &r, query, id, v.Slug, v.Title, v.Subtitle, v.Description,
 		v.StartsAt, v.EndsAt, v.Timezone, v.Location, v.OnlineURL, pq.StringArray(v.Hosts),
 		v.OrganizerName, v.OrganizerEmail, v.Capacity, v.RegistrationOpensAt, v.closesAt,
-		v.Status, v.Language, v.DoubleOptIn, v.Waitlist, v.Moderation, offsetSeconds(v.offsets), revision)
+		v.Status, v.Language, v.DoubleOptIn, v.Waitlist, v.Moderation, offsetSeconds(v.offsets), newRevision)
 	if err != nil {
 		return nil, fmt.Errorf("event: unable to update event: %w", err)
 	}

@@ -58,7 +58,8 @@ var columns = []struct{ key, de string }{
 	{"registered_at", "Angemeldet am"}, {"confirmed_at", "Bestätigt am"}, {"attended", "Teilgenommen"},
 }
 
-// header returns the column labels: the fixed columns, then one per custom question.
+// header returns the column labels: the fixed columns, then one per custom question, whose
+// label is defused like any cell, since it is typed text too.
 func header(e *event.Event, lang string) []string {
 	out := make([]string, 0, len(columns)+len(e.Questions))
 	for _, c := range columns {
@@ -69,7 +70,7 @@ func header(e *event.Event, lang string) []string {
 		}
 	}
 	for _, q := range e.Questions {
-		out = append(out, q.Label)
+		out = append(out, safe(q.Label))
 	}
 	return out
 }

@@ -171,3 +171,42 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// The join link goes only to people who hold a seat when the mail is sent: someone who cancelled
+// before their confirmation went out gets neither that confirmation nor the link in the calendar
+// cancellation, while the person who got their seat does.
+func TestJoinLinkOnlyToSeatHoldersAtSendingTime(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Digitale Kommune: Vom Typ zur Tat", false)
+	one := 1
+	pool.MustExec(`UPDATE events SET capacity = $2 WHERE id = $1`, e.ID, one)
+	erika := register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
+	register(t, pool, e, "Max Beispiel", "max@koeln.example")
+	if _, promoted, err := registration.Cancel(context.Background(), pool, erika, time.Now()); err != nil || promoted == nil {
+		t.Fatalf("cancel: promoted %v, %v", promoted, err)
+	}
+
+	got := sendAll(t, newWorker(t, pool, smtp), smtp)
+	for _, m := range got["erika@pattensen.example"] {
+		_, bodies, tree := parts(t, m.Data)
+		for part, body := range bodies {
+			if strings.Contains(body, "raum-7") {
+				t.Errorf("Erika, who cancelled, got the join link in %s of %s", part, tree)
+			}
+		}
+	}
+	if n := len(got["erika@pattensen.example"]); n != 1 {
+		t.Errorf("Erika got %d mails, want only the cancellation", n)
+	} else if _, bodies, _ := parts(t, got["erika@pattensen.example"][0].Data); !strings.Contains(bodies["text/calendar; method=CANCEL"], "METHOD:CANCEL") {
+		t.Error("Erika's cancellation carries no calendar cancellation")
+	}
+	max := got["max@koeln.example"]
+	if len(max) != 2 {
+		t.Fatalf("Max got %d mails, want the waitlist notice and the promotion", len(max))
+	}
+	if _, bodies, _ := parts(t, max[1].Data); !strings.Contains(bodies["text/plain"], e.OnlineURL) {
+		t.Error("Max, promoted to a seat, did not get the join link")
+	}
+}

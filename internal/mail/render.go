@@ -36,7 +36,10 @@ type Recipient struct {
 
 // Message is an outbox entry with everything its mail shows.
 type Message struct {
-	OutboxID  int64
+	OutboxID int64
+	// MessageID is the entry's own unique part of the Message-ID header, the same on every
+	// attempt to send it; empty for a mail rendered outside the outbox, which gets a random one.
+	MessageID string
 	Kind      string
 	Recipient Recipient
 	Event     *event.Event
@@ -112,10 +115,10 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	if m.Kind == KindConfirm || m.Kind == KindUpdated && r.Status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+token+"/confirm")
 	}
-	// Only people with a seat get the join link, and Outlook shows this body rather than the
-	// invite's description, so the link is here as well.
+	// Only people holding a seat when the mail goes out get the join link, and Outlook shows
+	// this body rather than the invite's description, so the link is here as well.
 	invite := inviteMethod(m.Kind, r)
-	if (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
+	if r.Status == "confirmed" && (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
 		c.JoinLabel, c.JoinURL = t("mail.join", nil), e.OnlineURL
 	}
 
@@ -133,7 +136,11 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 		return nil, fmt.Errorf("mail: recipient: %w", err)
 	}
 	msg.Subject(oneLine(c.Subject))
-	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, randomHex(8), rd.baseURL.Hostname()))
+	unique := strings.ReplaceAll(m.MessageID, "-", "")
+	if unique == "" {
+		unique = randomHex(8)
+	}
+	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, unique, rd.baseURL.Hostname()))
 	msg.SetDate()
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
@@ -146,12 +153,11 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// inviteMethod is the iCalendar method a mail carries, or "" for none.
+// inviteMethod is the iCalendar method a mail carries, or "" for none. An invite, which holds
+// the join link, goes only to someone holding a seat now.
 func inviteMethod(kind string, r Recipient) string {
 	switch kind {
-	case KindRegistered, KindPromoted:
-		return "REQUEST"
-	case KindUpdated:
+	case KindRegistered, KindPromoted, KindUpdated:
 		if r.Status == "confirmed" {
 			return "REQUEST"
 		}

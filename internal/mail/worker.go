@@ -18,6 +18,9 @@ import (
 
 // Worker sends due outbox messages. Any number of workers, in any number of processes, may run:
 // each message is claimed with FOR UPDATE SKIP LOCKED and marked sent in the same transaction.
+// Delivery is at least once: a worker that dies after the mail server took a message but before
+// that transaction commits leaves the message queued, and it goes out again, with the same
+// Message-ID, so that mail clients show it once.
 type Worker struct {
 	Pool     *sqlx.DB
 	Sender   Sender
@@ -94,11 +97,12 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	err := db.InTx(ctx, w.Pool, func(tx *sqlx.Tx) error {
 		var m struct {
 			ID             int64  `db:"id"`
+			MessageID      string `db:"message_id"`
 			Kind           string `db:"kind"`
 			RegistrationID int64  `db:"registration_id"`
 			Attempts       int    `db:"attempts"`
 		}
-		query := `SELECT id, kind, registration_id, attempts FROM outbox
+		query := `SELECT id, message_id, kind, registration_id, attempts FROM outbox
 			WHERE status = 'queued' AND due_at <= $1
 			ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`
 		err := sqlx.GetContext(ctx, tx, &m, query, w.Now())
@@ -109,14 +113,14 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 			return fmt.Errorf("mail: claim: %w", err)
 		}
 		found = true
-		sendErr := w.deliver(ctx, tx, m.ID, m.Kind, m.RegistrationID)
+		sendErr := w.deliver(ctx, tx, m.ID, m.MessageID, m.Kind, m.RegistrationID)
 		return w.record(ctx, tx, m.ID, m.Kind, m.Attempts+1, sendErr)
 	})
 	return found, err
 }
 
 // deliver renders and sends one message, with the event as it is now.
-func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string, registrationID int64) error {
+func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, kind string, registrationID int64) error {
 	var r struct {
 		Recipient
 		EventID int64 `db:"event_id"`
@@ -143,19 +147,26 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, kind string
 	if err != nil {
 		return err
 	}
-	msg, err := w.Renderer.Render(Message{OutboxID: id, Kind: kind, Recipient: r.Recipient, Event: e, Agenda: agenda, Now: now})
+	msg, err := w.Renderer.Render(Message{OutboxID: id, MessageID: messageID, Kind: kind, Recipient: r.Recipient, Event: e, Agenda: agenda, Now: now})
 	if err != nil {
 		return err
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, smtpTimeout+5*time.Second)
 	defer cancel()
-	return w.Sender.Send(sendCtx, msg)
+	if err := w.Sender.Send(sendCtx, msg); err != nil {
+		return withoutRecipient(err, r.Name, r.Email)
+	}
+	return nil
 }
 
 // stillApplies tells whether a message that has come due still makes sense: a reminder only
-// for a seat at an event that has not started, an update only for someone still registered.
+// for a seat at an event that has not started, an update only for someone still registered, the
+// news of a seat only to someone who still holds it (who cancelled or was moved meanwhile gets
+// the message about that instead).
 func stillApplies(kind, status string, e *event.Event, now time.Time) bool {
 	switch kind {
+	case KindRegistered, KindPromoted:
+		return status == "confirmed" && e.Status == event.StatusPublished
 	case KindReminder:
 		return status == "confirmed" && e.Status == event.StatusPublished && now.Before(e.StartsAt)
 	case KindUpdated:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db/dbtest"
@@ -260,5 +261,143 @@ func TestErasedRecipientGetsNothing(t *testing.T) {
 	}
 	if n := len(smtp.Messages()); n != 0 {
 		t.Errorf("%d messages sent after erasure", n)
+	}
+}
+
+// A mail server's refusal quotes the address; the outbox keeps the reason, not the address, so
+// that organizers see why a message failed without the error becoming a copy of personal data.
+func TestStoredErrorsNameNoRecipient(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	smtp.Unknown("Erika.Mustermann@Pattensen.example")
+	e := newEvent(t, pool, "Sprechstunde", false)
+	register(t, pool, e, "Erika Mustermann", "erika.mustermann@pattensen.example")
+	mailtest.Drain(t, newWorker(t, pool, smtp))
+
+	var row struct {
+		Status    string `db:"status"`
+		LastError string `db:"last_error"`
+	}
+	if err := pool.Get(&row, `SELECT status, last_error FROM outbox WHERE kind = 'registered'`); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != "failed" || !strings.Contains(row.LastError, "550") || !strings.Contains(row.LastError, "Recipient address rejected") {
+		t.Errorf("outbox %+v, want failed with the server's reason", row)
+	}
+	if lower := strings.ToLower(row.LastError); strings.Contains(lower, "erika") || strings.Contains(lower, "mustermann") {
+		t.Errorf("the stored error names the recipient: %s", row.LastError)
+	}
+}
+
+// blockingSender holds a delivery until released, then fails it with an error that quotes the
+// recipient, as a mail server does.
+type blockingSender struct {
+	sending, release chan struct{}
+}
+
+func (b *blockingSender) Send(ctx context.Context, msg *gomail.Msg) error {
+	close(b.sending)
+	<-b.release
+	to, _ := msg.GetRecipients()
+	return fmt.Errorf("451 4.3.0 <%s>: temporarily deferred", strings.Join(to, ", "))
+}
+
+// Erasing a person while a worker is sending them a message neither waits for the mail server
+// nor lets the worker's error bring the address back afterwards; the message is never retried.
+func TestErasureDuringASend(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	e := newEvent(t, pool, "Sprechstunde", false)
+	token := register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
+	w := newWorker(t, pool, mailtest.Start(t))
+	sender := &blockingSender{sending: make(chan struct{}), release: make(chan struct{})}
+	w.Sender = sender
+	done := make(chan error)
+	go func() {
+		_, err := w.SendOne(context.Background())
+		done <- err
+	}()
+	<-sender.sending
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := registration.Erase(ctx, pool, token, time.Now()); err != nil {
+		t.Fatalf("erasing while a message is being sent: %v", err)
+	}
+	close(sender.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	pool.Get(&left, `SELECT count(*) FROM outbox WHERE last_error ILIKE '%erika%'`)
+	if left != 0 {
+		t.Error("the worker stored the erased address in the outbox")
+	}
+	w.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	mailtest.Drain(t, w)
+	var status string
+	pool.Get(&status, `SELECT status FROM outbox WHERE kind = 'registered'`)
+	if status != "failed" {
+		t.Errorf("the message to the erased person is %s, want failed (never retried)", status)
+	}
+}
+
+// dyingSender delivers a message and then dies, as a worker killed with -9 right after the mail
+// server accepted the message: the outbox never learns that it was sent.
+type dyingSender struct{ mail.Sender }
+
+func (d dyingSender) Send(ctx context.Context, msg *gomail.Msg) error {
+	if err := d.Sender.Send(ctx, msg); err != nil {
+		return err
+	}
+	panic("killed after the mail server took the message")
+}
+
+// A message sent again because its worker died mid-send is the same message: it carries the
+// Message-ID of the first attempt, so mail clients show it once. Other messages have their own.
+func TestResentMessageKeepsItsMessageID(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	smtp := mailtest.Start(t)
+	e := newEvent(t, pool, "Sprechstunde", false)
+	register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
+	register(t, pool, e, "Max Beispiel", "max@koeln.example")
+
+	dying := newWorker(t, pool, smtp)
+	dying.Sender = dyingSender{dying.Sender}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sender did not die")
+			}
+		}()
+		dying.SendOne(context.Background())
+	}()
+	mailtest.Drain(t, newWorker(t, pool, smtp))
+
+	msgs := smtp.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d deliveries, want Erika's twice (before and after the crash) and Max's", len(msgs))
+	}
+	ids := map[string][]string{}
+	for _, m := range msgs {
+		msg, _, _ := parts(t, m.Data)
+		ids[m.To[0]] = append(ids[m.To[0]], msg.Header.Get("Message-Id"))
+	}
+	first := msgs[0].To[0]
+	again := ids[first]
+	if len(again) != 2 || again[0] == "" || again[0] != again[1] {
+		t.Errorf("the two deliveries to %s carry Message-IDs %v, want the same twice", first, again)
+	}
+	for to, got := range ids {
+		if to != first && got[0] == again[0] {
+			t.Errorf("%s got the Message-ID of another message", to)
+		}
+	}
+	var sent int
+	pool.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent'`)
+	if sent != 2 {
+		t.Errorf("%d messages marked sent, want 2", sent)
 	}
 }

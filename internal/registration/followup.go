@@ -15,29 +15,51 @@ import (
 	"github.com/podium-events/podium/internal/reminder"
 )
 
-// UpdateEvent changes an event and tells its attendees what that means for them, in one
-// transaction.
-func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.Input, now time.Time) (*event.Event, error) {
+// ChangeEvent changes an event and tells its attendees what that means for them, in one
+// transaction. edit works out the new input from the event as it is now, read and locked in the
+// transaction, so that two organizers changing it at once both count: the second change sees
+// the first, and each move raises the revision its calendar update carries. A change from an
+// outdated copy (pre names another version) is refused with domain.ErrStale.
+func ChangeEvent(ctx context.Context, pool *sqlx.DB, id int64, pre event.Precondition,
+	edit func(current *event.Event) (event.Input, error), now time.Time) (*event.Event, error) {
 	var updated *event.Event
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var err error
-		if updated, err = event.Update(ctx, tx, e, in); err != nil {
+		current, err := event.ForUpdate(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		return eventChanged(ctx, tx, e, updated, now)
+		if err := pre.Check(current); err != nil {
+			return err
+		}
+		in, err := edit(current)
+		if err != nil {
+			return err
+		}
+		if updated, err = event.Update(ctx, tx, current, in); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, current, updated, now)
 	})
 	return updated, err
+}
+
+// UpdateEvent gives the event the fields of in, as ChangeEvent does.
+func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.Input, now time.Time) (*event.Event, error) {
+	return ChangeEvent(ctx, pool, e.ID, event.Precondition{}, func(*event.Event) (event.Input, error) { return in, nil }, now)
 }
 
 // CancelEvent cancels an event and tells everyone registered, in one transaction.
 func CancelEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, now time.Time) (*event.Event, error) {
 	var cancelled *event.Event
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var err error
-		if cancelled, err = event.Cancel(ctx, tx, e, now); err != nil {
+		current, err := event.ForUpdate(ctx, tx, e.ID)
+		if err != nil {
 			return err
 		}
-		return eventChanged(ctx, tx, e, cancelled, now)
+		if cancelled, err = event.Cancel(ctx, tx, current, now); err != nil {
+			return err
+		}
+		return eventChanged(ctx, tx, current, cancelled, now)
 	})
 	return cancelled, err
 }
@@ -48,7 +70,8 @@ func CancelEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, now time.Ti
 //     still queued go;
 //   - moved (its revision rose): pending and confirmed attendees get an update, which replaces
 //     an update still queued, and the reminders follow the new time;
-//   - other reminder offsets: the reminders follow them.
+//   - other reminder offsets: the reminders follow them;
+//   - more seats: the people waiting longest get them.
 func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.Event, now time.Time) error {
 	if after.Status == event.StatusCancelled {
 		if before.Status == event.StatusCancelled {
@@ -77,9 +100,14 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 		}
 	}
 	if moved || before.Status != event.StatusPublished || !slices.Equal(before.ReminderOffsets, after.ReminderOffsets) {
-		return reminder.Reschedule(ctx, tx, after.ID, now)
+		if err := reminder.Reschedule(ctx, tx, after.ID, now); err != nil {
+			return err
+		}
 	}
-	return nil
+	// A raised (or lifted) capacity gives its new seats to the people waiting, after the update
+	// mails, so that they get the news of their seat with the event as it is now.
+	_, err := fillFreeSeats(ctx, tx, after.ID, 0, now)
+	return err
 }
 
 // enqueueForEvent queues a message of kind for every registration of the event in one of the
@@ -107,26 +135,4 @@ func dropQueued(ctx context.Context, q sqlx.ExecerContext, eventID int64, kind s
 		return fmt.Errorf("registration: drop queued %s: %w", kind, err)
 	}
 	return nil
-}
-
-// EraseEnded erases the personal data of everyone registered for an event that ended before
-// endedBefore, as the retention period promises. Status and attendance stay, so the counts do.
-// It returns how many registrations were erased.
-func EraseEnded(ctx context.Context, q sqlx.ExtContext, endedBefore time.Time) (int64, error) {
-	query := `WITH erased AS (
-			UPDATE registrations r SET name = '', email = '', organization = '', municipality = '',
-				role = '', answers = '{}', token_hash = sha256(convert_to(gen_random_uuid()::text, 'UTF8')),
-				token_salt = '\x', erased_at = now(), updated_at = now()
-			FROM events e
-			WHERE e.id = r.event_id AND e.ends_at < $1 AND r.erased_at IS NULL
-			RETURNING r.id
-		), unsent AS (
-			DELETE FROM outbox WHERE status = 'queued' AND registration_id IN (SELECT id FROM erased)
-		)
-		SELECT count(*) FROM erased`
-	var n int64
-	if err := sqlx.GetContext(ctx, q, &n, query, endedBefore); err != nil {
-		return 0, fmt.Errorf("registration: erase ended: %w", err)
-	}
-	return n, nil
 }

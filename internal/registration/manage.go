@@ -148,10 +148,7 @@ func Confirm(ctx context.Context, pool *sqlx.DB, token string, now, expiredBefor
 // returned as promoted (nil if nobody waited). Cancelling again changes nothing.
 func Cancel(ctx context.Context, pool *sqlx.DB, token string, now time.Time) (cancelled, promoted *Registration, err error) {
 	cancelled, err = change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
-		if r.Status == StatusCancelled {
-			return r, nil
-		}
-		out, p, err := move(ctx, tx, e, r, StatusCancelled, now)
+		out, p, err := cancel(ctx, tx, e, r, now)
 		promoted = p
 		return out, err
 	})
@@ -161,32 +158,30 @@ func Cancel(ctx context.Context, pool *sqlx.DB, token string, now time.Time) (ca
 	return cancelled, promoted, nil
 }
 
-// Erase cancels the registration (freeing its seat) and deletes the attendee's personal data at
-// once. The token stops working; only an anonymous, cancelled row remains for the counts.
+// cancel cancels a locked registration unless it is cancelled already, and returns the first
+// person who got the seat it freed.
+func cancel(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, now time.Time) (out, promoted *Registration, err error) {
+	if r.Status == StatusCancelled {
+		return r, nil, nil
+	}
+	out, all, err := move(ctx, tx, e, r, StatusCancelled, now)
+	if err != nil || len(all) == 0 {
+		return out, nil, err
+	}
+	return out, &all[0], nil
+}
+
+// Erase cancels the registration (its seat goes to the next in line) and deletes the attendee's
+// personal data with every copy of it, in one transaction. The token stops working; only an
+// anonymous, cancelled row remains for the counts.
 func Erase(ctx context.Context, pool *sqlx.DB, token string, now time.Time) (promoted *Registration, err error) {
-	_, promoted, err = Cancel(ctx, pool, token, now)
-	if err != nil {
-		return nil, err
-	}
-	salt, err := auth.NewManageSalt()
-	if err != nil {
-		return nil, err
-	}
-	dead := auth.HashManageToken(string(salt)) // the hash of no token anyone holds
-	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		query := `UPDATE registrations SET name = '', email = '', organization = '', municipality = '',
-				role = '', answers = '{}', token_hash = $2, token_salt = '\x', erased_at = now(), updated_at = now()
-			WHERE token_hash = $1
-			RETURNING id`
-		var id int64
-		if err := sqlx.GetContext(ctx, tx, &id, query, auth.HashManageToken(token), dead); err != nil {
-			return fmt.Errorf("registration: erase: %w", err)
+	_, err = change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
+		out, p, err := cancel(ctx, tx, e, r, now)
+		if err != nil {
+			return nil, err
 		}
-		// Nothing more is sent to a person who asked to be forgotten.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE registration_id = $1 AND status = 'queued'`, id); err != nil {
-			return fmt.Errorf("registration: erase: %w", err)
-		}
-		return nil
+		promoted = p
+		return out, erase(ctx, tx, r.ID)
 	})
 	if err != nil {
 		return nil, err

@@ -44,7 +44,8 @@ type Change struct {
 }
 
 // ChangeByOrganizer applies an organizer's change. Confirming takes a seat and is refused when
-// the event is full; cancelling a confirmed registration gives the seat to the next in line.
+// the event is full; a seat freed by moving someone to the waitlist or cancelling them goes to
+// the next in line at once.
 func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, ch Change, now time.Time) (*Registration, error) {
 	if ch.Status != nil {
 		switch *ch.Status {
@@ -84,8 +85,9 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 }
 
 // move changes a locked registration's status, keeping the seat counter and the reminders right.
-// A seat freed by a cancellation goes to whoever has waited longest, who is returned as promoted.
-func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string, now time.Time) (out, promoted *Registration, err error) {
+// A seat it frees goes to whoever has waited longest (never back to the person just moved to the
+// waitlist); the people promoted are returned.
+func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string, now time.Time) (out *Registration, promoted []Registration, err error) {
 	if r.Status == StatusCancelled {
 		return nil, nil, &domain.ConflictError{Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
 	}
@@ -117,14 +119,8 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 	if err != nil {
 		return nil, nil, err
 	}
-	if to == StatusCancelled && r.Status == StatusConfirmed && e.Status != event.StatusCancelled {
-		if promoted, err = promoteFirstWaitlisted(ctx, tx, e.ID); err != nil || promoted == nil {
-			return out, nil, err
-		}
-		if err := mail.Enqueue(ctx, tx, mail.KindPromoted, promoted.ID); err != nil {
-			return nil, nil, err
-		}
-		if err := reminder.Schedule(ctx, tx, promoted.ID, now); err != nil {
+	if r.Status == StatusConfirmed && to != StatusConfirmed {
+		if promoted, err = fillFreeSeats(ctx, tx, e.ID, r.ID, now); err != nil {
 			return nil, nil, err
 		}
 	}

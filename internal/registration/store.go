@@ -16,35 +16,6 @@ import (
 const columns = `id, event_id, status, name, email, organization, municipality, role, answers,
 	language, consent_at, attended, created_at, updated_at, confirmed_at, cancelled_at, token_salt`
 
-// lockEvent takes the event's row lock. Every change of seats locks the event first and the
-// registrations after, always in this order, so that concurrent changes queue instead of
-// deadlocking.
-func lockEvent(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
-		return fmt.Errorf("registration: lock event: %w", err)
-	}
-	return nil
-}
-
-// takeSeat counts one more confirmed registration if the event has a seat left.
-func takeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
-	query := `UPDATE events SET confirmed_count = confirmed_count + 1
-		WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity)`
-	res, err := tx.ExecContext(ctx, query, eventID)
-	if err != nil {
-		return false, fmt.Errorf("registration: take seat: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-func freeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE events SET confirmed_count = confirmed_count - 1 WHERE id = $1`, eventID); err != nil {
-		return fmt.Errorf("registration: free seat: %w", err)
-	}
-	return nil
-}
-
 // eventIDByToken finds which event a token belongs to, without locking, so that the event can be
 // locked before the registration.
 func eventIDByToken(ctx context.Context, q sqlx.QueryerContext, token string) (int64, error) {
@@ -95,25 +66,6 @@ func setStatus(ctx context.Context, tx *sqlx.Tx, id int64, status string) (*Regi
 		return nil, fmt.Errorf("registration: set status: %w", err)
 	}
 	return &r, nil
-}
-
-// promoteFirstWaitlisted gives a freed seat to whoever has waited longest, if anyone waits.
-func promoteFirstWaitlisted(ctx context.Context, tx *sqlx.Tx, eventID int64) (*Registration, error) {
-	var id int64
-	query := `SELECT id FROM registrations WHERE event_id = $1 AND status = 'waitlisted'
-		ORDER BY created_at, id LIMIT 1 FOR UPDATE`
-	err := sqlx.GetContext(ctx, tx, &id, query, eventID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("registration: find waitlisted: %w", err)
-	}
-	ok, err := takeSeat(ctx, tx, eventID)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return setStatus(ctx, tx, id, StatusConfirmed)
 }
 
 // Counts are an event's registrations by status, for pages and the event JSON.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -28,7 +29,10 @@ const (
 func (s *Server) authenticate(c *gin.Context) {
 	header := c.GetHeader("Authorization")
 	if header == "" {
-		s.sessionUser(c)
+		if err := s.sessionUser(c); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		c.Next()
 		return
 	}
@@ -52,25 +56,32 @@ func (s *Server) authenticate(c *gin.Context) {
 
 // sessionOnly authenticates pages: by session cookie only, as browsers do.
 func (s *Server) sessionOnly(c *gin.Context) {
-	s.sessionUser(c)
+	if err := s.sessionUser(c); err != nil {
+		s.pageError(c, err)
+		c.Abort()
+		return
+	}
 	c.Next()
 }
 
-// sessionUser sets the user of a live session cookie, if there is one.
-func (s *Server) sessionUser(c *gin.Context) {
+// sessionUser sets the user of a live session cookie, if there is one. A cookie of no live
+// session is forgotten; when the sessions cannot be read (the database is away), the cookie
+// stays and the error is returned, so that nobody is logged out by an outage.
+func (s *Server) sessionUser(c *gin.Context) error {
 	secret, err := c.Cookie(sessionCookie)
 	if err != nil || secret == "" {
-		return
+		return nil
 	}
 	u, err := auth.UserBySession(c.Request.Context(), s.pool, secret, s.now())
-	if err != nil {
-		if !errors.Is(err, auth.ErrNotFound) {
-			s.log.ErrorContext(c.Request.Context(), "session lookup failed", "request_id", requestID(c), "error", err)
-		}
+	if errors.Is(err, auth.ErrNotFound) {
 		s.setSessionCookie(c, "", -1)
-		return
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("web: session lookup: %w", err)
 	}
 	c.Set(userKey, u)
+	return nil
 }
 
 func currentUser(c *gin.Context) *auth.User {

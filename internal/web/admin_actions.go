@@ -66,6 +66,8 @@ func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
 			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
 		case errors.As(err, &conflict):
 			s.renderDashboard(c, http.StatusConflict, e, "", conflict.Message, submittedForm(c, name))
+		case errors.Is(err, domain.ErrStale):
+			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil), submittedForm(c, name))
 		case err != nil:
 			s.pageError(c, err)
 		default:
@@ -83,23 +85,29 @@ func submittedForm(c *gin.Context, action string) *editForm {
 		OnlineURL: c.PostForm("online_url"), Capacity: c.PostForm("capacity")}
 }
 
+// editEventAction saves the edit form. The form carries the version it was filled from, so that
+// an organizer does not overwrite, unseen, what a colleague saved meanwhile.
 func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
-	in := event.InputOf(e)
-	v := &domain.ValidationError{}
-	in.StartsAt, in.EndsAt = formSpan(c, e, v)
-	in.Location, in.OnlineURL = c.PostForm("location"), c.PostForm("online_url")
-	in.Capacity = nil
-	if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil {
-			v.Add("capacity", "must be a whole number, or empty for no limit")
+	var pre event.Precondition
+	if raw := c.PostForm("version"); raw != "" {
+		version, _ := strconv.ParseInt(raw, 10, 64)
+		pre = event.Precondition{Set: true, Versions: []int64{version}}
+	}
+	_, err := registration.ChangeEvent(c.Request.Context(), s.pool, e.ID, pre, func(current *event.Event) (event.Input, error) {
+		in := event.InputOf(current)
+		v := &domain.ValidationError{}
+		in.StartsAt, in.EndsAt = formSpan(c, current, v)
+		in.Location, in.OnlineURL = c.PostForm("location"), c.PostForm("online_url")
+		in.Capacity = nil
+		if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				v.Add("capacity", "must be a whole number, or empty for no limit")
+			}
+			in.Capacity = &n
 		}
-		in.Capacity = &n
-	}
-	if err := v.OrNil(); err != nil {
-		return err
-	}
-	_, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+		return in, v.OrNil()
+	}, s.now())
 	return err
 }
 
@@ -116,9 +124,11 @@ func formSpan(c *gin.Context, e *event.Event, v *domain.ValidationError) (start,
 }
 
 func (s *Server) publishAction(c *gin.Context, e *event.Event) error {
-	in := event.InputOf(e)
-	in.Status = event.StatusPublished
-	_, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+	_, err := registration.ChangeEvent(c.Request.Context(), s.pool, e.ID, event.Precondition{}, func(current *event.Event) (event.Input, error) {
+		in := event.InputOf(current)
+		in.Status = event.StatusPublished
+		return in, nil
+	}, s.now())
 	return err
 }
 

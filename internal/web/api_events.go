@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,7 +25,7 @@ const (
 
 // eventJSON is an event as the API shows it, with its panel, agenda and seats.
 type eventJSON struct {
-	*event.Event
+	shownEvent
 	*panel.Programme
 	Registered int  `json:"registered"`
 	Waitlisted int  `json:"waitlisted"`
@@ -105,18 +106,18 @@ func (s *Server) getEvent(c *gin.Context, e *event.Event) {
 	s.respondEvent(c, http.StatusOK, e)
 }
 
+// patchEvent applies the fields sent to the event as it is when the change commits; with
+// If-Match, only if it is still the version the caller read.
 func (s *Server) patchEvent(c *gin.Context, e *event.Event) {
 	obj, err := readObject(c)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	in := event.InputOf(e)
-	if err := decodeEventInput(obj, &in); err != nil {
-		s.respondError(c, err)
-		return
-	}
-	updated, err := registration.UpdateEvent(c.Request.Context(), s.pool, e, in, s.now())
+	updated, err := registration.ChangeEvent(c.Request.Context(), s.pool, e.ID, ifMatch(c), func(current *event.Event) (event.Input, error) {
+		in := event.InputOf(current)
+		return in, decodeEventInput(obj, &in)
+	}, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -159,9 +160,16 @@ func (s *Server) listEvents(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	p := page[*event.Event]{Items: events}
+	organized, err := s.organizedEvents(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := page[shownEvent]{Items: make([]shownEvent, 0, len(events))}
+	for _, e := range events[:min(len(events), limit)] {
+		p.Items = append(p.Items, showEvent(e, organized(e.ID)))
+	}
 	if len(events) > limit {
-		p.Items = events[:limit]
 		next := encodeCursor(offset + limit)
 		p.NextCursor = &next
 	}
@@ -186,9 +194,14 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 	c.JSON(http.StatusOK, page[panel.AgendaItem]{Items: items})
 }
 
-// respondEvent sends the event with its panel and agenda.
+// respondEvent sends the event with its panel and agenda, and its join link to its organizers.
 func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 	ctx := c.Request.Context()
+	organizer, err := s.organizes(c, e)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
 	programme, err := panel.ProgrammeOf(ctx, s.pool, e.ID)
 	if err != nil {
 		s.respondError(c, err)
@@ -199,7 +212,8 @@ func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(status, eventJSON{Event: e, Programme: programme, Registered: counts.Confirmed,
+	c.Header("ETag", etag(e))
+	c.JSON(status, eventJSON{shownEvent: showEvent(e, organizer), Programme: programme, Registered: counts.Confirmed,
 		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 
@@ -260,4 +274,31 @@ func boolQuery(c *gin.Context, name string) (bool, error) {
 		return false, v
 	}
 	return b, nil
+}
+
+// etag names the version of an event's own fields (its registration counts change without it),
+// for If-Match on a change.
+func etag(e *event.Event) string {
+	return `"` + strconv.FormatInt(e.Version, 10) + `"`
+}
+
+// ifMatch reads If-Match: absent or "*" asks nothing; otherwise the change applies only to one of
+// the versions named by strong entity tags. A weak or foreign tag names no version, so that the
+// change is refused rather than applied to something the client never saw.
+func ifMatch(c *gin.Context) event.Precondition {
+	raw := strings.TrimSpace(strings.Join(c.Request.Header.Values("If-Match"), ","))
+	if raw == "" || raw == "*" {
+		return event.Precondition{}
+	}
+	pre := event.Precondition{Set: true}
+	for _, tag := range strings.Split(raw, ",") {
+		tag = strings.TrimSpace(tag)
+		if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+			continue
+		}
+		if v, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil {
+			pre.Versions = append(pre.Versions, v)
+		}
+	}
+	return pre
 }

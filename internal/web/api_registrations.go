@@ -40,10 +40,11 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 	c.JSON(http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
 }
 
-// registrationJSON is a registration as its token holder sees it, with its event.
+// registrationJSON is a registration as its token holder sees it, with its event; the join link
+// only while the registration holds a seat.
 type registrationJSON struct {
 	Registration *registration.Registration `json:"registration"`
-	Event        *event.Event               `json:"event"`
+	Event        shownEvent                 `json:"event"`
 }
 
 func (s *Server) respondRegistration(c *gin.Context, r *registration.Registration) {
@@ -52,7 +53,7 @@ func (s *Server) respondRegistration(c *gin.Context, r *registration.Registratio
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, registrationJSON{Registration: r, Event: e})
+	c.JSON(http.StatusOK, registrationJSON{Registration: r, Event: showEvent(e, holdsSeat(r, e))})
 }
 
 func (s *Server) getRegistration(c *gin.Context) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,13 +36,28 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 				entry.Detail += " " + p.Key + "=" + p.Value
 			}
 		}
-		if q := c.Request.URL.RawQuery; q != "" && c.Request.Method == http.MethodGet {
-			entry.Detail += " " + q
+		if c.Request.Method == http.MethodGet {
+			entry.Detail += auditedQuery(c)
 		}
 		if err := audit.Record(c.Request.Context(), s.pool, entry); err != nil {
 			s.log.ErrorContext(c.Request.Context(), "audit log", "request_id", requestID(c), "error", err)
 		}
 	}
+}
+
+// auditedParams are the query parameters an audit entry keeps, because they say what was done
+// (which registrations, in which form). Anything else in a URL may name a person, whose name
+// would then outlive their erasure in the log.
+var auditedParams = []string{"status", "delimiter", "lang"}
+
+func auditedQuery(c *gin.Context) string {
+	var b strings.Builder
+	for _, name := range auditedParams {
+		if v, ok := c.GetQuery(name); ok {
+			b.WriteString(" " + name + "=" + v)
+		}
+	}
+	return b.String()
 }
 
 func (s *Server) auditRoutes(api *gin.RouterGroup) {

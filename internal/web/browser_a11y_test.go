@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/export"
 	"github.com/podium-events/podium/internal/qa"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // axeSource is Deque's axe-core; `make test` installs it from the npm registry.
@@ -68,6 +70,12 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 	}
+	_, confirmToken, err := registration.Register(ctx, pool, auth.ManageKey(harnessSecret), e, registration.Input{
+		Name: "Jürgen Beispiel", Email: "juergen@wesel.example", Consent: true,
+		Answers: map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Bedächtigen"`)}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -97,6 +105,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"registered", "", visitor, registered},
 		{"questions", base + "/questions", visitor, nil},
 		{"present", base + "/present", visitor, nil},
+		{"confirm", "/r/" + confirmToken + "/confirm", visitor, nil},
 		{"login", "/login", visitor, nil},
 		{"not-found", "/events/gibt-es-nicht", visitor, nil},
 		{"moderate", base + "/moderate", organizer, nil},

@@ -61,7 +61,9 @@ func TestBrowserRegistration(t *testing.T) {
 	if link == "" {
 		t.Fatalf("no confirmation link in the mail")
 	}
-	do(t, page, "confirm with the link from the mail", chromedp.Navigate(link),
+	do(t, page, "confirm with the button behind the link from the mail", chromedp.Navigate(link),
+		waitFor(`document.body.innerText.includes("Bitte bestätigen Sie Ihre Anmeldung")`),
+		press(`form[action*="/confirm"] button`),
 		waitFor(`document.body.innerText.includes("Ihre E-Mail-Adresse ist bestätigt")`),
 		waitFor(`document.body.innerText.includes("Angemeldet, Ihr Platz ist reserviert")`))
 	invite := eval[string](t, page, `fetch(document.querySelector('a[href$="invite.ics"]').href).then(r => r.text())`)

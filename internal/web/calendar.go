@@ -19,6 +19,10 @@ const maxFeedEvents = 500
 // feedMaxAge is how long a calendar client or proxy may keep the public calendars.
 const feedMaxAge = "public, max-age=300"
 
+// notShared keeps a calendar that is not a published event's out of shared caches: a draft is
+// seen only by its organizers, and a proxy must not hand it to anyone else.
+const notShared = "private, no-store"
+
 var errNoSeat = &domain.ConflictError{Code: "no_seat",
 	Message: "only a confirmed registration for a published event has a calendar invite"}
 
@@ -40,7 +44,11 @@ func (s *Server) eventPageOrCalendar(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	c.Header("Cache-Control", feedMaxAge)
+	if e.Status == event.StatusPublished {
+		c.Header("Cache-Control", feedMaxAge)
+	} else {
+		c.Header("Cache-Control", notShared)
+	}
 	writeCalendar(c, "PUBLISH", "attachment", e.Slug+".ics", s.calendar.Publish([]calendar.Item{{Event: e, Agenda: agenda}}, s.now()))
 }
 
@@ -82,7 +90,7 @@ func (s *Server) invite(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	if r.Status != registration.StatusConfirmed || e.Status != event.StatusPublished {
+	if !holdsSeat(r, e) {
 		s.respondError(c, errNoSeat)
 		return
 	}

@@ -23,6 +23,7 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.pool.PingContext(ctx); err != nil {
 		s.log.WarnContext(ctx, "database unreachable", "error", err)
+		c.Header("Retry-After", unavailableRetryAfter)
 		c.String(http.StatusServiceUnavailable, "database unreachable\n")
 		return
 	}

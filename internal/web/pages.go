@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/panel"
@@ -125,7 +126,9 @@ func (s *Server) notFound(c *gin.Context) {
 	s.pageError(c, domain.ErrNotFound)
 }
 
-// pageError shows an error page. Only "not found" explains itself; anything else is logged.
+// pageError shows an error page: the one mapping of errors to pages. What the visitor can act on
+// explains itself; an unreachable database asks them to come back shortly; anything else is
+// logged.
 func (s *Server) pageError(c *gin.Context, err error) {
 	lang := pageLang(c)
 	var malformed *malformedError
@@ -155,6 +158,13 @@ func (s *Server) pageError(c *gin.Context, err error) {
 	if errors.Is(err, domain.ErrForbidden) {
 		s.renderPage(c, http.StatusForbidden, "error", s.messages.T(lang, "error.forbidden.title", nil),
 			s.messages.T(lang, "error.forbidden.text", nil))
+		return
+	}
+	if db.IsUnavailable(err) {
+		s.logUnavailable(c, err)
+		c.Header("Retry-After", unavailableRetryAfter)
+		s.renderPage(c, http.StatusServiceUnavailable, "error", s.messages.T(lang, "error.unavailable.title", nil),
+			s.messages.T(lang, "error.unavailable.text", map[string]any{"Seconds": unavailableRetryAfter}))
 		return
 	}
 	s.log.ErrorContext(c.Request.Context(), "page failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)

@@ -52,11 +52,40 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	lang := pageLang(c)
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
 		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
-		HasSeat:   r.Status == registration.StatusConfirmed && e.Status == event.StatusPublished}
+		HasSeat:   holdsSeat(r, e)}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 
-// confirmPage confirms from the link in the mail (GET) or the button on the page (POST).
+// confirmView is the page behind the link in the confirmation mail.
+type confirmView struct {
+	Event *event.Event
+	Token string
+}
+
+// confirmForm answers the link in the confirmation mail with a page whose one button confirms.
+// Mail gateways open every link of a mail to scan it, so opening the link must change nothing.
+// A registration that no longer waits for confirmation leads to its manage page.
+func (s *Server) confirmForm(c *gin.Context) {
+	ctx := c.Request.Context()
+	token := c.Param("token")
+	r, err := registration.ByToken(ctx, s.pool, token)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if r.Status != registration.StatusPending {
+		c.Redirect(http.StatusSeeOther, "/r/"+token+langQuery(pageLang(c), "?"))
+		return
+	}
+	e, err := event.ByID(ctx, s.pool, r.EventID)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.renderPage(c, http.StatusOK, "confirm", s.messages.T(pageLang(c), "confirm.title", nil), confirmView{Event: e, Token: token})
+}
+
+// confirmPage confirms when the button on the confirmation or manage page is pressed.
 func (s *Server) confirmPage(c *gin.Context) {
 	_, err := registration.Confirm(c.Request.Context(), s.pool, c.Param("token"), s.now(), s.now().Add(-s.cfg.ConfirmWithin))
 	s.afterAction(c, err, registration.StatusConfirmed)

@@ -57,7 +57,7 @@ func plainText(t *testing.T, data []byte) string {
 
 var confirmLink = regexp.MustCompile(`http://podium\.test(/r/[A-Za-z0-9_-]+)/confirm`)
 
-// A practitioner registers with the form, confirms through the link in the mail, sees the
+// A practitioner registers with the form, confirms with the button behind the link in the mail, sees the
 // confirmed registration, gets the confirmation with the join link, and cancels.
 func TestRegistrationThroughThePages(t *testing.T) {
 	h := newHarness(t)
@@ -92,9 +92,12 @@ func TestRegistrationThroughThePages(t *testing.T) {
 		t.Fatalf("no confirmation link in:\n%s", plainText(t, msgs[0].Data))
 	}
 	manage := m[1]
-	rec = h.do("GET", manage+"/confirm", "", "")
-	if rec.Code != http.StatusSeeOther {
+	if rec := h.do("GET", manage+"/confirm", "", ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `action="`+manage+`/confirm"`) {
 		t.Fatalf("confirm link: %d", rec.Code)
+	}
+	rec = h.postForm(manage+"/confirm", url.Values{})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("confirm button: %d", rec.Code)
 	}
 	rec = h.do("GET", rec.Header().Get("Location"), "", "")
 	body := rec.Body.String()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/qa"
 )
@@ -34,6 +35,17 @@ var (
 type malformedError struct{ detail string }
 
 func (e *malformedError) Error() string { return e.detail }
+
+// unavailableRetryAfter is when a client should try again while the database is unreachable:
+// a restart or failover takes seconds, and a flood of immediate retries helps nobody.
+const unavailableRetryAfter = "10"
+
+// logUnavailable notes a request that failed because the database is away: a warning about the
+// surroundings, not an error of the code.
+func (s *Server) logUnavailable(c *gin.Context, err error) {
+	s.log.WarnContext(c.Request.Context(), "database unavailable", "request_id", requestID(c),
+		"route", c.FullPath(), "error", err)
+}
 
 // respondError turns any error into a problem+json response: the one place where errors become
 // status codes. Server errors are logged with the request id and explained to no one.
@@ -84,6 +96,14 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		p.Detail = "You may not do this."
 	case errors.Is(err, domain.ErrNotFound):
 		p.Status, p.Type, p.Title = http.StatusNotFound, "urn:podium:problem:not-found", "Not found"
+	case errors.Is(err, domain.ErrStale):
+		p.Status, p.Type, p.Title = http.StatusPreconditionFailed, "urn:podium:problem:precondition-failed", "Precondition failed"
+		p.Detail = "It was changed since you read it: its ETag no longer matches If-Match. Read it again and repeat your change; nothing was changed."
+	case db.IsUnavailable(err):
+		p.Status, p.Type, p.Title = http.StatusServiceUnavailable, "urn:podium:problem:unavailable", "Service unavailable"
+		p.Detail = "The service cannot reach its database right now; please try again in " + unavailableRetryAfter + " seconds."
+		c.Header("Retry-After", unavailableRetryAfter)
+		s.logUnavailable(c, err)
 	default:
 		p.Status, p.Title = http.StatusInternalServerError, "Internal server error"
 		p.Detail = "Something went wrong on our side. The request id is " + requestID(c) + "."

@@ -104,7 +104,14 @@ type view struct {
 // renderPage renders a page in the request's language.
 func (s *Server) renderPage(c *gin.Context, status int, name, title string, page any) {
 	lang := pageLang(c)
-	c.HTML(status, name, view{Lang: lang, Title: title, Path: c.Request.URL.Path, Page: page})
+	c.HTML(status, name, view{Lang: lang, Title: title, Path: sitePath(c.Request.URL.Path), Page: page})
+}
+
+// sitePath makes a link on this site of a request's path. A path may start with "//" or "/\",
+// which browsers read as another host (//evil.com/x); those leading characters collapse to one
+// slash, so the link leads to the same path here.
+func sitePath(p string) string {
+	return "/" + strings.TrimLeft(p, `/\`)
 }
 
 // pageLang is the page language: German unless ?lang=en asks for English.

@@ -93,6 +93,14 @@ func (s *Server) CloseStreams() { s.hub.Close() }
 // participant cookie cannot be used by a foreign page; API clients send neither header.
 func (s *Server) Handler() http.Handler { return http.NewCrossOriginProtection().Handler(s.engine) }
 
+// MetricsHandler serves the Prometheus metrics on an address of their own (PODIUM_METRICS_ADDR);
+// the main handler then has no /metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.http())
+	return mux
+}
+
 func prefixStrings(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
@@ -103,14 +111,16 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, securityHeaders)
+	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, s.securityHeaders)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.notFound)
 	e.HandleMethodNotAllowed = false
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
+	if s.cfg.MetricsAddr == "" {
+		e.GET("/metrics", s.metrics.handler())
+	}
 	e.GET("/static/*path", staticFiles())
 
 	pages := e.Group("", s.timeout(requestTimeout), s.sessionOnly)
@@ -125,7 +135,7 @@ func (s *Server) routes() {
 
 	manage := pages.Group("/r/:token", privatePage)
 	manage.GET("", s.managePage)
-	manage.GET("/confirm", s.confirmPage) // the link in the mail
+	manage.GET("/confirm", s.confirmForm) // the link in the mail
 	manage.POST("/confirm", s.confirmPage)
 	manage.POST("/cancel", s.cancelPage)
 	manage.POST("/delete", s.erasePage)

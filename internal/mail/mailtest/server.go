@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,7 @@ type Server struct {
 	mu       sync.Mutex
 	messages []Message
 	refuse   int // refuse this many more deliveries with a temporary error
+	unknown  map[string]bool
 	arrived  chan struct{}
 	sink     bool
 	count    int
@@ -91,6 +93,17 @@ func (s *Server) Refuse(n int) {
 	s.refuse = n
 }
 
+// Unknown makes the server refuse the address for good, quoting it as real servers do
+// ("550 5.1.1 <anna@example.org>: Recipient address rejected").
+func (s *Server) Unknown(address string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unknown == nil {
+		s.unknown = map[string]bool{}
+	}
+	s.unknown[strings.ToLower(address)] = true
+}
+
 // Messages returns what arrived so far.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -130,6 +143,13 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	unknown := ss.s.unknown[strings.ToLower(to)]
+	ss.s.mu.Unlock()
+	if unknown {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+			Message: "<" + to + ">: Recipient address rejected: User unknown in virtual mailbox table"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }
