@@ -54,7 +54,10 @@ func (b *bench) fanoutOnce(ctx context.Context, s *server, token string, n int) 
 		return result{}, err
 	}
 
-	before := s.rss()
+	before, err := s.liveMemory()
+	if err != nil {
+		return result{}, err
+	}
 	transport := &http.Transport{MaxIdleConnsPerHost: -1}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport}
@@ -90,7 +93,13 @@ func (b *bench) fanoutOnce(ctx context.Context, s *server, token string, n int) 
 		}
 	}
 	time.Sleep(500 * time.Millisecond) // the last streams have subscribed
-	perStream := float64(s.rss()-before) / float64(n)
+	after, err := s.liveMemory()
+	if err != nil {
+		closeStreams()
+		wg.Wait()
+		return result{}, err
+	}
+	perStream := float64(after-before) / float64(n)
 
 	req, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/%d", base, id), strings.NewReader(`{"status":"approved"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -124,7 +133,7 @@ collect:
 		all = fmt.Sprintf("only %d of %d within 30 s", len(delays), n)
 	}
 	r := result{Scenario: fmt.Sprintf("3 live fan-out, %d streams", n), Value: float64(at(.99).Microseconds()) / 1000, Unit: "ms p99",
-		Note: fmt.Sprintf("p50 %s, %s; %.0f KiB server memory per stream", ms(at(.5)), all, perStream/1024)}
+		Note: fmt.Sprintf("p50 %s, %s; %.0f KiB live server memory per stream (heap and stacks)", ms(at(.5)), all, perStream/1024)}
 	if n == 5000 {
 		r.Target, r.Met = "p99 < 1 s", met(len(delays) == n && at(.99) < time.Second)
 	}

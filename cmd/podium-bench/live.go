@@ -63,7 +63,7 @@ func (b *bench) liveAudience(ctx context.Context, s *server, pages, rate int, ta
 	}
 	b.add(result{Scenario: name, Value: float64(r.p99.Microseconds()) / 1000, Unit: "ms p99",
 		Target: fmt.Sprintf("p99 < %s%s, 0 failures", target, cpuTarget), Met: met(ok),
-		Note: fmt.Sprintf("vote → every screen current: p50 %s, max %s; server CPU %s per vote; %.2f page loads and %.1f database transactions per vote; %.1f KiB server memory per page; %d votes, %d failures, %d reconnects",
+		Note: fmt.Sprintf("vote → every screen current: p50 %s, max %s; server CPU %s per vote; %.2f page loads and %.1f database transactions per vote; %.1f KiB live server memory per page; %d votes, %d failures, %d reconnects",
 			ms(r.p50), ms(r.max), ms(r.cpuPerVote), r.loadsPerVote, r.xactsPerVote, r.memPerPage/1024, r.votes, r.failures, r.reconnects)})
 	return nil
 }
@@ -105,7 +105,10 @@ func (b *bench) liveAudienceOnce(ctx context.Context, s *server, pages, rate int
 	defer stop()
 	aud := &audience{pageURL: pageURL, apiURL: apiURL, ctx: live,
 		loader: newClient(64), streams: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: -1, DisableCompression: true}}}
-	before := s.rss()
+	before, err := s.liveMemory()
+	if err != nil {
+		return liveResult{}, err
+	}
 	var opened sync.WaitGroup
 	aud.pages = make([]*livePage, pages)
 	sem := make(chan struct{}, 64)
@@ -120,7 +123,11 @@ func (b *bench) liveAudienceOnce(ctx context.Context, s *server, pages, rate int
 	}
 	opened.Wait()
 	time.Sleep(500 * time.Millisecond) // the last streams have subscribed
-	memPerPage := float64(s.rss()-before) / float64(pages)
+	after, err := s.liveMemory()
+	if err != nil {
+		return liveResult{}, err
+	}
+	memPerPage := float64(after-before) / float64(pages)
 	if n := aud.setupFailures.Load(); n > 0 {
 		return liveResult{}, fmt.Errorf("%d of %d pages did not open", n, pages)
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -24,14 +26,15 @@ import (
 
 // server is a running `podium serve` with its SMTP sink and a pool for setting up scenarios.
 type server struct {
-	url    string
-	cmd    *exec.Cmd
-	pool   *sqlx.DB
-	sink   *mailtest.Server
-	stopFn func()
-	secret string
-	exited chan struct{} // closed when the process has ended; then exit is its status
-	exit   error
+	url     string
+	metrics string // the private address with /metrics and /debug/pprof/
+	cmd     *exec.Cmd
+	pool    *sqlx.DB
+	sink    *mailtest.Server
+	stopFn  func()
+	secret  string
+	exited  chan struct{} // closed when the process has ended; then exit is its status
+	exit    error
 }
 
 func (b *bench) start(ctx context.Context) (*server, error) {
@@ -45,16 +48,22 @@ func (b *bench) start(ctx context.Context) (*server, error) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	m, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	metricsAddr := m.Addr().String()
+	m.Close()
 	secret := randomHex(32)
 	cmd := exec.Command(b.binary, "serve", "--no-worker")
 	cmd.Env = append(os.Environ(), "PODIUM_ADDR="+addr, "PODIUM_BASE_URL=http://"+addr, "PODIUM_SECRET="+secret,
-		"PODIUM_RATE_LIMITS=off", "PODIUM_SMTP_URL="+sink.URL(), "PODIUM_LOG_LEVEL=warn")
+		"PODIUM_RATE_LIMITS=off", "PODIUM_SMTP_URL="+sink.URL(), "PODIUM_LOG_LEVEL=warn", "PODIUM_METRICS_ADDR="+metricsAddr)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		stopSink()
 		return nil, fmt.Errorf("start %s: %w", b.binary, err)
 	}
-	s := &server{url: "http://" + addr, cmd: cmd, sink: sink, secret: secret, exited: make(chan struct{})}
+	s := &server{url: "http://" + addr, metrics: "http://" + metricsAddr, cmd: cmd, sink: sink, secret: secret, exited: make(chan struct{})}
 	go func() {
 		s.exit = cmd.Wait()
 		close(s.exited)
@@ -93,12 +102,39 @@ func (s *server) stop() {
 	s.stopFn()
 }
 
-// rss is the resident memory of the server process in bytes.
-func (s *server) rss() int64 {
-	return rssOf(s.cmd.Process.Pid)
+// liveMemory is what the server's heap and goroutine stacks hold right after a garbage
+// collection (which the heap profile runs first): memory the process needs, not garbage it
+// has not collected yet or pages it has not returned. It asks twice, because objects kept in
+// sync.Pools survive one collection.
+func (s *server) liveMemory() (int64, error) {
+	var raw []byte
+	for range 2 {
+		res, err := http.Get(s.metrics + "/debug/pprof/heap?debug=1&gc=1")
+		if err != nil {
+			return 0, err
+		}
+		raw, err = io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	var total int64
+	for _, field := range []string{"# HeapAlloc = ", "# Stack = "} { // "# Stack = inuse / sys"
+		i := bytes.Index(raw, []byte(field))
+		if i < 0 {
+			return 0, fmt.Errorf("the heap profile has no %q", field)
+		}
+		line, _, _ := bytes.Cut(raw[i+len(field):], []byte("\n"))
+		line, _, _ = bytes.Cut(line, []byte(" "))
+		n, err := strconv.ParseInt(string(line), 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
-
-func rssOf(pid int) int64 { return statusKB(pid, "VmRSS:") * 1024 }
 
 // statusKB reads one kB field of /proc/PID/status, such as VmRSS: or VmHWM:.
 func statusKB(pid int, field string) int64 {

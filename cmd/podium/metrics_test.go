@@ -52,6 +52,12 @@ func TestServeMetricsOnTheirOwnAddress(t *testing.T) {
 	if status, body := get("http://" + metricsAddr + "/metrics"); status != http.StatusOK || !strings.Contains(body, `route="/healthz"`) {
 		t.Errorf("the metrics address: %d\n%.300s", status, body)
 	}
+	if status, body := get("http://" + metricsAddr + "/debug/pprof/heap?debug=1&gc=1"); status != http.StatusOK || !strings.Contains(body, "# HeapAlloc = ") {
+		t.Errorf("the metrics address has no heap profile: %d", status)
+	}
+	if status, _ := get("http://" + addr + "/debug/pprof/heap?debug=1"); status != http.StatusNotFound {
+		t.Errorf("the public address serves profiles: %d", status)
+	}
 	stop()
 	select {
 	case err := <-done:

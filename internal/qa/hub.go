@@ -21,11 +21,6 @@ import (
 // second, whatever the number of votes.
 const flushEvery = 500 * time.Millisecond
 
-// subscriberBuffer is how many frames may wait for a slow client (several seconds at the
-// batching rate). A client that falls further behind is disconnected; its browser reconnects
-// with Last-Event-ID and catches up, and nobody else waits for it.
-const subscriberBuffer = 16
-
 // heartbeatEvery keeps proxies from closing a quiet stream; most close idle connections after 60 s.
 const heartbeatEvery = 20 * time.Second
 
@@ -35,16 +30,6 @@ const queryTimeout = 5 * time.Second
 // ErrClosed means the hub is shutting down and takes no new streams.
 var ErrClosed = errors.New("qa: the live hub is shutting down")
 
-// Subscriber is one open stream of one event. C delivers frames; it is closed when the hub ends
-// the stream (the client fell behind, or the server shuts down).
-type Subscriber struct {
-	Moderator   bool
-	Participant string
-	C           chan Frame
-	feed        *feed
-	closed      bool
-}
-
 // feed is one event's streams in this process and how far they have been brought.
 type feed struct {
 	eventID   int64
@@ -52,7 +37,7 @@ type feed struct {
 	ready     bool  // delivered is known
 	delivered int64 // the change number every stream of the feed has been sent
 	announced int64 // the newest change number announced by NOTIFY
-	flushing  bool  // a flush is scheduled or running
+	flushing  bool  // a flush or heartbeat is scheduled or writing
 	lastFlush time.Time
 }
 
@@ -77,10 +62,11 @@ func NewHub(pool *sqlx.DB, log *slog.Logger) *Hub {
 	return &Hub{pool: pool, log: log, ready: make(chan struct{}), feeds: map[int64]*feed{}, ctx: context.Background()}
 }
 
-// Subscribe opens a stream of the event's changes. It returns the change number the stream
-// starts after: a client that has seen less catches up with Changes first.
+// Subscribe opens a stream of the event's changes; frames wait for Attach. It returns the change
+// number the stream starts after: a client that has seen less catches up with Changes first.
+// A stream that is never attached must be given back with Unsubscribe.
 func (h *Hub) Subscribe(ctx context.Context, eventID int64, moderator bool, participant string) (*Subscriber, int64, error) {
-	s := &Subscriber{Moderator: moderator, Participant: participant, C: make(chan Frame, subscriberBuffer)}
+	s := &Subscriber{Moderator: moderator, Participant: participant}
 	h.mu.Lock()
 	if h.closing {
 		h.mu.Unlock()
@@ -117,36 +103,24 @@ func (h *Hub) Subscribe(ctx context.Context, eventID int64, moderator bool, part
 	return s, f.delivered, nil
 }
 
-// Unsubscribe closes a stream; calling it twice is harmless.
-func (h *Hub) Unsubscribe(s *Subscriber) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f := s.feed
-	delete(f.subs, s)
-	if len(f.subs) == 0 && h.feeds[f.eventID] == f {
-		delete(h.feeds, f.eventID)
-	}
-	h.end(s)
-}
-
-// end closes a subscriber's channel once; the caller holds mu.
-func (h *Hub) end(s *Subscriber) {
-	if !s.closed {
-		s.closed = true
-		close(s.C)
-	}
-}
+// Unsubscribe gives back a stream that was never attached; calling it twice is harmless.
+func (h *Hub) Unsubscribe(s *Subscriber) { h.drop(s) }
 
 // Close ends every open stream and refuses new ones, for a server shutting down: browsers
 // reconnect at once, to another process.
 func (h *Hub) Close() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.closing = true
+	var all []*Subscriber
 	for _, f := range h.feeds {
 		for s := range f.subs {
-			h.end(s)
+			all = append(all, s)
 		}
+	}
+	h.feeds = map[int64]*feed{}
+	h.mu.Unlock()
+	for _, s := range all {
+		s.end()
 	}
 }
 
@@ -205,7 +179,7 @@ func (h *Hub) Run(ctx context.Context, databaseURL string) error {
 		case <-ping.C:
 			go l.Ping() //nolint:errcheck // a failed ping makes the listener reconnect
 		case <-beat.C:
-			h.heartbeat()
+			go h.heartbeat()
 		}
 	}
 }
@@ -250,8 +224,8 @@ func (h *Hub) schedule(f *feed) {
 	time.AfterFunc(max(time.Until(f.lastFlush.Add(flushEvery)), 0), func() { h.flush(f) })
 }
 
-// flush reads everything committed after what the feed delivered, in one query, and hands it to
-// each stream as prepared frames, never waiting for a stream.
+// flush reads everything committed after what the feed delivered, in one query, and writes it
+// to each stream as prepared frames.
 func (h *Hub) flush(f *feed) {
 	h.mu.Lock()
 	since, ctx := f.delivered, h.ctx
@@ -270,52 +244,66 @@ func (h *Hub) flush(f *feed) {
 	if err == nil {
 		frames, err = PrepareFrames(b)
 	}
-
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f.flushing = false
-	f.lastFlush = time.Now()
 	if err != nil {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		f.lastFlush = time.Now()
 		if h.ctx.Err() != nil {
+			f.flushing = false
 			return // shutting down
 		}
 		// Try again after a pause; the streams stay where they were.
 		h.log.Error("question stream: reading changes", "event_id", f.eventID, "error", err)
-		f.flushing = true
 		time.AfterFunc(time.Second, func() { h.flush(f) })
 		return
 	}
+	h.mu.Lock()
+	var subs []*Subscriber
 	if b.Through > f.delivered {
 		f.delivered = b.Through
-		for s := range f.subs {
-			h.send(s, frames.For(s.Moderator, s.Participant))
-		}
+		subs = f.list()
 	}
+	h.mu.Unlock()
+	h.fanOut(subs, func(s *Subscriber) Frame { return frames.For(s.Moderator, s.Participant) })
+	h.done(f)
+}
+
+// done ends a flush or heartbeat of the feed and plans the next batch if more was announced.
+func (h *Hub) done(f *feed) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f.flushing = false
+	f.lastFlush = time.Now()
 	if f.announced > f.delivered {
 		h.schedule(f)
 	}
 }
 
-// send hands a frame to a stream or, if the stream is that far behind, ends it; the caller
-// holds mu.
-func (h *Hub) send(s *Subscriber, fr Frame) {
-	if s.closed {
-		return
+// list returns the feed's streams; the caller holds mu.
+func (f *feed) list() []*Subscriber {
+	out := make([]*Subscriber, 0, len(f.subs))
+	for s := range f.subs {
+		out = append(out, s)
 	}
-	select {
-	case s.C <- fr:
-	default:
-		h.end(s)
-	}
+	return out
 }
 
+// heartbeat writes a comment to every stream of every feed that is not writing a batch anyway.
 func (h *Hub) heartbeat() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	var idle []*feed
+	var lists [][]*Subscriber
 	for _, f := range h.feeds {
-		for s := range f.subs {
-			h.send(s, heartbeat)
+		if !f.flushing {
+			f.flushing = true
+			idle = append(idle, f)
+			lists = append(lists, f.list())
 		}
+	}
+	h.mu.Unlock()
+	for i, f := range idle {
+		h.fanOut(lists[i], func(*Subscriber) Frame { return heartbeat })
+		h.done(f)
 	}
 }
 

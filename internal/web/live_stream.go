@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bufio"
+	"bytes"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,9 +15,11 @@ import (
 
 // questionStream sends the event's question changes as Server-Sent Events: to moderators all,
 // to the audience approved questions (and the person's own pending ones), a question leaving
-// their view as question.deleted. Changes come in batches prepared once for all streams; a
-// client reconnecting with Last-Event-ID (or a page passing ?since=, the change its HTML
-// shows) first gets what it missed.
+// their view as question.deleted. A client reconnecting with Last-Event-ID (or a page passing
+// ?since=, the change its HTML shows) first gets what it missed. Then the connection is handed
+// to the hub, which writes each batch of changes, prepared once for all streams, to it; the
+// request's goroutine and buffers are freed, so an open page costs little more than its
+// connection.
 func (s *Server) questionStream(c *gin.Context, e *event.Event) {
 	moderator, err := s.mayModerate(c, e)
 	if err != nil {
@@ -31,25 +36,15 @@ func (s *Server) questionStream(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	defer release()
 	ctx := c.Request.Context()
 	participant := participantOf(c)
 	sub, start, err := s.hub.Subscribe(ctx, e.ID, moderator, participant)
 	if err != nil {
+		release()
 		s.respondError(c, err)
 		return
 	}
-	defer s.hub.Unsubscribe(sub)
-
-	w := c.Writer
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx would otherwise hold the events back
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.WriteString("retry: 2000\n: connected\n\n"); err != nil {
-		return
-	}
+	head := streamHead(c.Writer.Header())
 	sent := start
 	if since > 0 && since != start {
 		b, err := qa.Changes(ctx, s.pool, e.ID, since)
@@ -58,33 +53,52 @@ func (s *Server) questionStream(c *gin.Context, e *event.Event) {
 			frames, err = qa.PrepareFrames(b)
 		}
 		if err != nil {
-			s.log.ErrorContext(ctx, "question stream: catching up", "request_id", requestID(c), "error", err)
+			s.hub.Unsubscribe(sub)
+			release()
+			s.respondError(c, err)
 			return
 		}
-		if _, err := w.Write(frames.For(moderator, participant).Data); err != nil {
-			return
-		}
+		head = append(head, frames.For(moderator, participant).Data...)
 		sent = b.Through
 	}
-	w.Flush()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case fr, open := <-sub.C:
-			if !open {
-				return // fell behind, or the server shuts down: the browser reconnects
-			}
-			if fr.Through != 0 && fr.Through <= sent {
-				continue // the catch-up brought this already
-			}
-			if _, err := w.Write(fr.Data); err != nil {
-				return
-			}
-			w.Flush()
-			sent = max(sent, fr.Through)
-		}
+	conn, _, err := http.NewResponseController(c.Writer).Hijack()
+	if err != nil {
+		// podium serve speaks HTTP/1.1, where every connection can be taken over.
+		s.hub.Unsubscribe(sub)
+		release()
+		s.respondError(c, err)
+		return
 	}
+	// The server's read deadline would end the stream; the hub sets its own for writes.
+	conn.SetDeadline(time.Time{}) //nolint:errcheck // a broken connection fails the write below
+	conn.SetWriteDeadline(time.Now().Add(streamHeadTimeout))
+	if _, err := conn.Write(head); err != nil {
+		conn.Close()
+		s.hub.Unsubscribe(sub)
+		release()
+		return
+	}
+	s.hub.Attach(sub, conn, sent, release)
+}
+
+// streamHeadTimeout bounds the write of a stream's head and catch-up.
+const streamHeadTimeout = 10 * time.Second
+
+// streamHead is the response head of an event stream with the headers the middleware set, and
+// the first lines of the stream. The body runs until the connection closes.
+func streamHead(h http.Header) []byte {
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx would otherwise hold the events back
+	h.Set("Connection", "close")
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	w.WriteString("HTTP/1.1 200 OK\r\n")
+	h.Write(w) //nolint:errcheck // writes to memory
+	w.WriteString("\r\nretry: 2000\n: connected\n\n")
+	w.Flush()
+	return b.Bytes()
 }
 
 // streamStart is the change a client has seen: Last-Event-ID when its browser reconnects,
