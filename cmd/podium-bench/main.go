@@ -54,7 +54,7 @@ func main() {
 	flag.DurationVar(&b.liveDuration, "live-duration", 20*time.Second, "how long voters vote in the live audience scenarios")
 	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
 	fanout := flag.String("fanout", "1000,5000,10000", "audience sizes of the live fan-out")
-	attendees := flag.Int("attendees", 100_000, "attendees in the export scenario")
+	attendees := flag.String("attendees", "10000,100000,1000000", "sizes of the attendee lists in the export scenario")
 	reminders := flag.Int("reminders", 10_000, "due reminders in the dispatch scenario")
 	flag.Parse()
 	b.dbURL = os.Getenv("DATABASE_URL")
@@ -76,7 +76,7 @@ func main() {
 	fmt.Printf("\nJSON: %s\n", *out)
 }
 
-func (b *bench) run(ctx context.Context, fanout, live string, attendees, reminders int) error {
+func (b *bench) run(ctx context.Context, fanout, live, attendees string, reminders int) error {
 	srv, err := b.start(ctx)
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (b *bench) run(ctx context.Context, fanout, live string, attendees, reminde
 		{"fanout", func(ctx context.Context, s *server) error { return b.fanout(ctx, s, fanout) }},
 		{"votes", b.votes},
 		{"live", func(ctx context.Context, s *server) error { return b.liveAudiences(ctx, s, live) }},
-		{"export", func(ctx context.Context, s *server) error { return b.export(ctx, s, attendees) }},
+		{"export", func(ctx context.Context, s *server) error { return b.exports(ctx, s, attendees) }},
 		{"reminders", func(ctx context.Context, s *server) error { return b.reminders(ctx, reminders) }},
 		{"shutdown", func(ctx context.Context, s *server) error { return b.shutdown(ctx, s, 5000) }},
 	}

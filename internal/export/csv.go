@@ -61,6 +61,10 @@ func WriteCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.
 		return cw.Write(record)
 	})
 	if err != nil {
+		// The rows so far are on their way; the last line says they are not all.
+		cw.Write([]string{incomplete(opt.Lang)}) //nolint:errcheck // the export failed already
+		cw.Flush()
+		buf.Flush() //nolint:errcheck // likewise
 		return err
 	}
 	cw.Flush()

@@ -90,32 +90,45 @@ type row struct {
 	Answers      json.RawMessage `db:"answers"`
 }
 
-// each calls fn for every attendee, streaming from the database in id order.
+// batchSize is how many attendees one statement reads. Between statements the export writes to
+// its reader at the reader's pace, so no statement stays open while a slow client downloads,
+// and none runs into the statement timeout however long the download takes.
+const batchSize = 1000
+
+// each calls fn for every attendee in id order, reading batch after batch by key.
 func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Options, fn func(*row) error) error {
 	query := `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
 			attended, answers
 		FROM registrations
-		WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL
-		ORDER BY id`
-	rows, err := q.QueryxContext(ctx, query, e.ID, pq.Array(opt.Statuses))
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer rows.Close()
-	var r row
-	for rows.Next() {
-		r = row{}
-		if err := rows.StructScan(&r); err != nil {
+		WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL AND id > $3
+		ORDER BY id
+		LIMIT $4`
+	batch := make([]row, 0, batchSize)
+	var after int64
+	for {
+		batch = batch[:0]
+		if err := sqlx.SelectContext(ctx, q, &batch, query, e.ID, pq.Array(opt.Statuses), after, batchSize); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		if err := fn(&r); err != nil {
-			return err
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
 		}
+		if len(batch) < batchSize {
+			return nil
+		}
+		after = batch[len(batch)-1].ID
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("export: %w", err)
+}
+
+// incomplete is the last line of a CSV file whose export failed midway, so that a saved file
+// says it is not the whole list.
+func incomplete(lang string) string {
+	if lang == "de" {
+		return "ABGEBROCHEN: Der Export wurde unterbrochen, diese Datei ist unvollständig."
 	}
-	return nil
+	return "ABORTED: the export was interrupted, this file is incomplete."
 }
 
 // answers returns the custom answers in question order: strings, or booleans for checkboxes.

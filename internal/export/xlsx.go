@@ -1,6 +1,7 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -25,6 +26,11 @@ const maxColumnWidth = 60
 func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.Event, opt Options) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	// excelize builds the whole zip in a buffer before writing it out; with its zip writer on w
+	// itself, the workbook streams out as it is compressed, and memory stays flat however long
+	// the list (the buffer's fix-up for parts over 4 GiB never applies to a list of attendees).
+	zw := zip.NewWriter(w)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zw })
 	if err := f.SetSheetName("Sheet1", sheetName); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

@@ -58,10 +58,24 @@ func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event)
 			err = export.WriteXLSX(ctx, s.pool, c.Writer, e, opt)
 		}
 		if err != nil {
-			// The status is sent; the client sees a cut-off file, the log says why.
-			s.log.ErrorContext(ctx, "export failed", "request_id", requestID(c), "error", err)
+			s.exportFailed(c, err)
 			return
 		}
 		s.log.InfoContext(ctx, "attendees exported", "request_id", requestID(c), "event_id", e.ID, "format", format)
 	}
+}
+
+// exportFailed ends an export that failed. Before its first byte it is an ordinary error
+// answer. After, the file's last line already says it is incomplete; the connection is then
+// broken off instead of ending the response, so browsers and curl report a failed download
+// rather than a complete one, and the audit log records no export.
+func (s *Server) exportFailed(c *gin.Context, err error) {
+	if !c.Writer.Written() {
+		c.Writer.Header().Del("Content-Disposition")
+		s.respondError(c, err)
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "export failed midway", "request_id", requestID(c), "error", err)
+	c.Writer.Flush()
+	panic(http.ErrAbortHandler)
 }
