@@ -4,6 +4,7 @@
 package calendar
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/panel"
@@ -45,9 +47,33 @@ type Attendee struct {
 	Name, Email, Language string
 }
 
+// ErrOutOfRange means that an event's times lie outside the years Podium accepts, so no calendar
+// is written for it. Validation refuses such events; one stored before that rule may remain.
+var ErrOutOfRange = fmt.Errorf("the event lies outside the years %d to %d", domain.MinYear, domain.MaxYear)
+
+// Writable tells whether a calendar can be written for e: nil, or an error wrapping ErrOutOfRange.
+func Writable(e *event.Event) error {
+	loc := e.Zone()
+	if !domain.TimeInRange(e.StartsAt, loc) || !domain.TimeInRange(e.EndsAt, loc) {
+		return fmt.Errorf("calendar: event %d: %w", e.ID, ErrOutOfRange)
+	}
+	return nil
+}
+
+func writable(items []Item) error {
+	var errs []error
+	for _, it := range items {
+		errs = append(errs, Writable(it.Event))
+	}
+	return errors.Join(errs...)
+}
+
 // Publish returns the events as a public calendar: no attendee, and no join link, which only
-// people with a seat receive.
-func (b *Builder) Publish(items []Item, now time.Time) []byte {
+// people with a seat receive. It fails if any event is not Writable.
+func (b *Builder) Publish(items []Item, now time.Time) ([]byte, error) {
+	if err := writable(items); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodPublish, items)
 	cal.SetXWRCalName("Podium")
 	cal.SetRefreshInterval("PT1H", ics.WithValue("DURATION"))
@@ -55,24 +81,31 @@ func (b *Builder) Publish(items []Item, now time.Time) []byte {
 	for _, it := range items {
 		b.vevent(cal, it, nil, it.Event.Language, now)
 	}
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // Request returns the attendee's personal invite. Sent again with a higher SEQUENCE (the event's
-// revision) under the same UID, it updates the entry in the attendee's calendar.
-func (b *Builder) Request(it Item, a Attendee, now time.Time) []byte {
+// revision) under the same UID, it updates the entry in the attendee's calendar. It fails if
+// the event is not Writable.
+func (b *Builder) Request(it Item, a Attendee, now time.Time) ([]byte, error) {
+	if err := Writable(it.Event); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodRequest, []Item{it})
 	b.vevent(cal, it, &a, a.Language, now)
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // Cancel returns the cancellation of the attendee's copy of the event: the event was cancelled,
-// or the attendee cancelled their registration.
-func (b *Builder) Cancel(it Item, a Attendee, now time.Time) []byte {
+// or the attendee cancelled their registration. It fails if the event is not Writable.
+func (b *Builder) Cancel(it Item, a Attendee, now time.Time) ([]byte, error) {
+	if err := Writable(it.Event); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodCancel, []Item{it})
 	ev := b.vevent(cal, it, &a, a.Language, now)
 	ev.SetStatus(ics.ObjectStatusCancelled)
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // UID names the event in every calendar, for ever: invites, updates, cancellations and the feed.

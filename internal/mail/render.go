@@ -141,7 +141,9 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, text.String())
 	msg.AddAlternativeString(gomail.TypeTextHTML, html.String())
 	if invite != "" {
-		rd.attachCalendar(msg, invite, m)
+		if err := rd.attachCalendar(msg, invite, m); err != nil {
+			return nil, err
+		}
 	}
 	return msg, nil
 }
@@ -177,15 +179,20 @@ func introID(kind, status string) string {
 // attachCalendar adds the calendar twice, as the clients want it: as a text/calendar
 // alternative with the method on the MIME type (Outlook and Gmail show their invitation card
 // only then), and as an attachment for clients that ignore alternatives.
-func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) {
+func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) error {
 	item := calendar.Item{Event: m.Event, Agenda: m.Agenda}
 	who := calendar.Attendee{Name: m.Recipient.Name, Email: m.Recipient.Email, Language: m.Recipient.Language}
-	ics, name := rd.calendar.Request(item, who, m.Now), "invite.ics"
+	ics, err := rd.calendar.Request(item, who, m.Now)
+	name := "invite.ics"
 	if method == "CANCEL" {
-		ics, name = rd.calendar.Cancel(item, who, m.Now), "cancel.ics"
+		ics, err = rd.calendar.Cancel(item, who, m.Now)
+		name = "cancel.ics"
+	}
+	if err != nil {
+		return fmt.Errorf("mail: render the calendar: %w", err)
 	}
 	msg.AddAlternativeString(gomail.ContentType("text/calendar; method="+method), string(ics))
-	msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
+	return msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
 }
 
 func (rd *Renderer) link(path string) string {
