@@ -165,7 +165,7 @@ func (s *Server) listEvents(c *gin.Context) {
 		next := encodeCursor(offset + limit)
 		p.NextCursor = &next
 	}
-	c.JSON(http.StatusOK, p)
+	s.writeJSON(c, http.StatusOK, p)
 }
 
 func (s *Server) listPanelists(c *gin.Context, e *event.Event) {
@@ -174,7 +174,7 @@ func (s *Server) listPanelists(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[panel.Panelist]{Items: ps})
+	s.writeJSON(c, http.StatusOK, page[panel.Panelist]{Items: ps})
 }
 
 func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
@@ -183,7 +183,7 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[panel.AgendaItem]{Items: items})
+	s.writeJSON(c, http.StatusOK, page[panel.AgendaItem]{Items: items})
 }
 
 // respondEvent sends the event with its panel and agenda.
@@ -199,7 +199,7 @@ func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(status, eventJSON{Event: e, Programme: programme, Registered: counts.Confirmed,
+	s.writeJSON(c, status, eventJSON{Event: e, Programme: programme, Registered: counts.Confirmed,
 		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 

@@ -50,7 +50,7 @@ func (s *Server) askQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": q.ID, "status": q.Status})
+	s.writeJSON(c, http.StatusCreated, gin.H{"id": q.ID, "status": q.Status})
 }
 
 func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
@@ -85,7 +85,7 @@ func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[qa.Question]{Items: qs})
+	s.writeJSON(c, http.StatusOK, page[qa.Question]{Items: qs})
 }
 
 func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
@@ -100,7 +100,7 @@ func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, q)
+		s.writeJSON(c, http.StatusOK, q)
 	}
 }
 
@@ -126,7 +126,7 @@ func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, q)
+	s.writeJSON(c, http.StatusOK, q)
 }
 
 // questionStream sends the event's question changes as Server-Sent Events: to moderators all,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -78,6 +79,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
 			"route", c.FullPath(), "error", err)
 	}
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(p.Status, p)
+	c.Abort()
+	body, err := json.Marshal(p)
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "encode a problem", "request_id", requestID(c), "error", err)
+		p.Status, body = http.StatusInternalServerError, []byte(`{"type":"about:blank","title":"Internal server error","status":500}`)
+	}
+	s.writeBody(c, p.Status, "application/problem+json", body)
 }

@@ -51,7 +51,6 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 	s.metrics = newMetrics(pool)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
-	s.engine.HTMLRender = s.pages
 	s.engine.ContextWithFallback = true
 	if err := s.engine.SetTrustedProxies(prefixStrings(cfg.TrustedProxies)); err != nil {
 		return nil, fmt.Errorf("web: trusted proxies: %w", err)
