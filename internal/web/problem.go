@@ -39,6 +39,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		validation *domain.ValidationError
 		conflict   *domain.ConflictError
 		malformed  *malformedError
+		badText    *badTextError
 		tooLarge   *http.MaxBytesError
 		limited    *rateLimitedError
 	)
@@ -53,6 +54,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	case errors.As(err, &malformed):
 		p.Status, p.Type, p.Title = http.StatusBadRequest, "urn:podium:problem:malformed", "Malformed request"
 		p.Detail = malformed.detail
+	case errors.As(err, &badText):
+		p.Status, p.Type, p.Title = http.StatusBadRequest, "urn:podium:problem:malformed", "Malformed request"
+		p.Detail = "Path, query or form parameters must be UTF-8 text without NUL characters."
+		p.Errors = badText.fields
 	case errors.As(err, &conflict):
 		p.Status, p.Type, p.Title = http.StatusConflict, "urn:podium:problem:conflict", "Conflict"
 		p.Detail = conflict.Message

@@ -83,7 +83,7 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, securityHeaders)
+	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, securityHeaders, s.checkRequestText)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.notFound)
 	e.HandleMethodNotAllowed = false
