@@ -175,10 +175,10 @@ func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, lang string, n
 	}
 	ev.SetDescription(b.description(it, lang, joinURL, eventURL))
 	if e.OrganizerEmail != "" {
-		ev.SetOrganizer("mailto:"+e.OrganizerEmail, ics.WithCN(param(e.OrganizerName)))
+		ev.AddProperty(withCN(ics.ComponentPropertyOrganizer, e.OrganizerName), "mailto:"+e.OrganizerEmail)
 	}
 	if a != nil {
-		ev.AddAttendee("mailto:"+a.Email, ics.WithCN(param(a.Name)), ics.CalendarUserTypeIndividual,
+		ev.AddProperty(withCN(ics.ComponentPropertyAttendee, a.Name), "mailto:"+a.Email, ics.CalendarUserTypeIndividual,
 			ics.ParticipationRoleReqParticipant, ics.ParticipationStatusAccepted, noRSVP)
 	}
 	ev.SetTimeTransparency(ics.TransparencyOpaque)
@@ -239,22 +239,33 @@ func text(s string) string {
 	}, s)
 }
 
-// param prepares a parameter value such as CN. golang-ical backslash-escapes , ; : " in
-// parameters, which RFC 5545 does not know and other parsers show literally; a name loses
-// those characters instead, and an apostrophe becomes the typographic one.
-func param(s string) string {
-	s = strings.Map(func(r rune) rune {
+// withCN names a calendar user property (ORGANIZER, ATTENDEE) with the person's name as its CN
+// parameter. golang-ical backslash-escapes parameter values, which RFC 5545 does not know and
+// other parsers show literally, so the parameter is written here, onto the property name, which
+// golang-ical copies as it is: quoted, with RFC 6868's escapes for what quotes cannot hold.
+func withCN(prop ics.ComponentProperty, name string) ics.ComponentProperty {
+	return ics.ComponentProperty(string(prop) + ";" + string(ics.ParameterCn) + "=" + quotedParam(name))
+}
+
+// quotedParam writes a name as a quoted parameter value that every name survives: a double quote
+// becomes ^' and a caret ^^ (RFC 6868); white space, line breaks included, becomes single spaces,
+// as in the mail headers; other control characters, which a quoted value cannot hold, are dropped.
+func quotedParam(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.Join(strings.Fields(s), " ") {
 		switch {
-		case r == ',' || r == ';' || r == ':' || r == '"' || r == '\\':
-			return ' '
-		case r == '\'':
-			return '’'
+		case r == '"':
+			b.WriteString("^'")
+		case r == '^':
+			b.WriteString("^^")
 		case unicode.IsControl(r):
-			return ' '
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func serialize(cal *ics.Calendar) []byte {

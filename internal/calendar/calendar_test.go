@@ -164,7 +164,7 @@ func TestUpdateAndCancellationFollowTheInvite(t *testing.T) {
 }
 
 // Whatever people type survives: commas, semicolons, backslashes and line breaks in the title,
-// and a name with a comma and a colon in a parameter. No line is longer than 75 octets.
+// and a name with a comma and a colon in a quoted parameter. No line is longer than 75 octets.
 func TestTextSurvivesEscapingAndFolding(t *testing.T) {
 	b := builder(t)
 	it := websession()
@@ -179,7 +179,7 @@ func TestTextSurvivesEscapingAndFolding(t *testing.T) {
 	if !strings.HasPrefix(ev.Description, "Erste Zeile\nZweite; Zeile, mit Komma\n") {
 		t.Errorf("description %q", ev.Description)
 	}
-	if ev.Attendees[0].CN != "Müller Praxis Dr." {
+	if ev.Attendees[0].CN != "Müller, Praxis: Dr." {
 		t.Errorf("attendee name %q", ev.Attendees[0].CN)
 	}
 	if !bytes.HasSuffix(raw, []byte("\r\n")) {

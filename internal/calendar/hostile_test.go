@@ -87,3 +87,28 @@ func TestNoCalendarOutsideTheYears(t *testing.T) {
 		t.Errorf("the websession: %v", err)
 	}
 }
+
+// Every name reaches calendars as it was typed: quotes, backslashes, commas, colons, semicolons,
+// carets, umlauts and emoji, for the organizer and the attendee; white space, line breaks
+// included, becomes single spaces as in the mail headers.
+func TestNamesSurviveAsCN(t *testing.T) {
+	t.Parallel()
+	b := builder(t)
+	names := map[string]string{
+		`Anna "Ann" Meyer`:                 `Anna "Ann" Meyer`,
+		`Meyer\`:                           `Meyer\`,
+		`Müller, Praxis: Dr.; Amt`:         `Müller, Praxis: Dr.; Amt`,
+		"Zoë ^n O'Brien ^' ^^":             "Zoë ^n O'Brien ^' ^^",
+		"Kommune 🏛️ Pattensen":             "Kommune 🏛️ Pattensen",
+		"Anna\r\nMeyer\tKöln":              "Anna Meyer Köln",
+		strings.Repeat("Ämterlotsin ", 30): strings.TrimSpace(strings.Repeat("Ämterlotsin ", 30)),
+	}
+	for name, want := range names {
+		it := websession()
+		it.Event.OrganizerName = name
+		ev := icaltest.Parse(t, must(t)(b.Request(it, calendar.Attendee{Name: name, Email: "a@example.org", Language: "de"}, now))).Events[0]
+		if ev.OrganizerCN != want || len(ev.Attendees) != 1 || ev.Attendees[0].CN != want {
+			t.Errorf("%q: organizer %q, attendees %+v, want %q", name, ev.OrganizerCN, ev.Attendees, want)
+		}
+	}
+}

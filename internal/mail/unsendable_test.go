@@ -97,7 +97,7 @@ type panickySender struct {
 }
 
 func (p panickySender) Send(ctx context.Context, msg *gomail.Msg) error {
-	if to := msg.GetToString(); len(to) == 1 && strings.Contains(to[0], p.victim) {
+	if to, _ := msg.GetRecipients(); len(to) == 1 && strings.Contains(to[0], p.victim) {
 		panic("go-mail fell over")
 	}
 	return p.Sender.Send(ctx, msg)
