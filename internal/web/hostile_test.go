@@ -151,3 +151,19 @@ func TestBadTextInPathsQueriesAndForms(t *testing.T) {
 		t.Errorf("a request failed with 500:\n%s", logs)
 	}
 }
+
+// The API reads its bodies as JSON whatever their content type says, as before: curl -d sends
+// JSON as application/x-www-form-urlencoded, and the check of page forms must not eat it.
+func TestAPIReadsJSONSentAsAForm(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	_, token := h.user("orga@example.org", auth.RoleOrganizer)
+	req := httptest.NewRequest("POST", "/api/v1/events", strings.NewReader(validEvent))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusCreated {
+		t.Errorf("%d %s", rec.Code, rec.Body)
+	}
+}

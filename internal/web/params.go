@@ -30,8 +30,9 @@ func (e *badTextError) Error() string {
 
 // checkRequestText refuses a request whose path parameters, query parameters or form fields hold
 // text PostgreSQL cannot store, before any handler passes it on: a slug like %FF, a search with a
-// NUL, a form in another encoding. Forms are read here, within maxFormBytes, which also bounds
-// the forms of every page.
+// NUL, a form in another encoding. The forms of pages are read here, within maxFormBytes, which
+// bounds them all; the API reads JSON whatever the content type says (curl -d sends JSON as a
+// form), so its bodies are left to its decoder.
 func (s *Server) checkRequestText(c *gin.Context) {
 	v := &domain.ValidationError{}
 	for _, p := range c.Params {
@@ -43,7 +44,7 @@ func (s *Server) checkRequestText(c *gin.Context) {
 		return
 	}
 	checkValues(v, query)
-	if isForm(c.Request) {
+	if isForm(c.Request) && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBytes)
 		if err := c.Request.ParseForm(); err != nil {
 			var tooLarge *http.MaxBytesError
