@@ -167,3 +167,15 @@ func TestAPIReadsJSONSentAsAForm(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body)
 	}
 }
+
+// A link whose query has a broken pair (a tracker's a=%zz, a semicolon) still opens the page, as
+// it did: handlers never see such pairs, so they are no reason to refuse the request.
+func TestBrokenQueryPairsAreIgnored(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, path := range []string{"/?utm_source=%zz", "/?a=1;b=2", "/api/v1/events?x=%"} {
+		if rec := h.do("GET", path, "", ""); rec.Code != http.StatusOK {
+			t.Errorf("GET %s: %d", path, rec.Code)
+		}
+	}
+}
