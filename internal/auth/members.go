@@ -67,9 +67,11 @@ func GiveEventRole(ctx context.Context, q sqlx.ExtContext, eventID int64, email,
 		v.Add("role", "must be organizer or moderator")
 	}
 	u, err := UserByEmail(ctx, q, email)
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case !v.CheckLine("email", email):
+	case errors.Is(err, ErrNotFound):
 		v.Add("email", "no user has this address; create the account first")
-	} else if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	if err := v.OrNil(); err != nil {

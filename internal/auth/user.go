@@ -15,6 +15,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/podium-events/podium/internal/domain"
 )
 
 // Global roles.
@@ -61,11 +63,14 @@ type NewUser struct {
 // Validate checks a new user and returns a readable error for the first problem.
 func (n *NewUser) Validate() error {
 	addr, err := mail.ParseAddress(n.Email)
-	if err != nil || addr.Address != strings.TrimSpace(n.Email) {
+	if err != nil || addr.Address != strings.TrimSpace(n.Email) || !domain.Storable(n.Email) {
 		return fmt.Errorf("email: %q is not a valid address", n.Email)
 	}
 	if strings.TrimSpace(n.Name) == "" || utf8.RuneCountInString(n.Name) > maxNameLen {
 		return fmt.Errorf("name: required, at most %d characters", maxNameLen)
+	}
+	if v := (&domain.ValidationError{}); !v.CheckLine("name", n.Name) {
+		return fmt.Errorf("name: %s", v.Fields[0].Message)
 	}
 	switch n.Role {
 	case RoleAdmin, RoleOrganizer, RoleMember:
@@ -109,6 +114,10 @@ func CreateUser(ctx context.Context, q sqlx.ExtContext, n NewUser) (*User, error
 
 // UserByEmail finds a user by email address, ignoring case.
 func UserByEmail(ctx context.Context, q sqlx.QueryerContext, email string) (*User, error) {
+	// No address PostgreSQL cannot store belongs to a user; asking it would fail, not miss.
+	if !domain.Storable(email) {
+		return nil, ErrNotFound
+	}
 	query := `SELECT id, email, name, role, password_hash, created_at FROM users WHERE lower(email) = lower($1)`
 	var u User
 	if err := sqlx.GetContext(ctx, q, &u, query, strings.TrimSpace(email)); err != nil {

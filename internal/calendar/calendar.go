@@ -4,6 +4,7 @@
 package calendar
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/panel"
@@ -45,9 +47,33 @@ type Attendee struct {
 	Name, Email, Language string
 }
 
+// ErrOutOfRange means that an event's times lie outside the years Podium accepts, so no calendar
+// is written for it. Validation refuses such events; one stored before that rule may remain.
+var ErrOutOfRange = fmt.Errorf("the event lies outside the years %d to %d", domain.MinYear, domain.MaxYear)
+
+// Writable tells whether a calendar can be written for e: nil, or an error wrapping ErrOutOfRange.
+func Writable(e *event.Event) error {
+	loc := e.Zone()
+	if !domain.TimeInRange(e.StartsAt, loc) || !domain.TimeInRange(e.EndsAt, loc) {
+		return fmt.Errorf("calendar: event %d: %w", e.ID, ErrOutOfRange)
+	}
+	return nil
+}
+
+func writable(items []Item) error {
+	var errs []error
+	for _, it := range items {
+		errs = append(errs, Writable(it.Event))
+	}
+	return errors.Join(errs...)
+}
+
 // Publish returns the events as a public calendar: no attendee, and no join link, which only
-// people with a seat receive.
-func (b *Builder) Publish(items []Item, now time.Time) []byte {
+// people with a seat receive. It fails if any event is not Writable.
+func (b *Builder) Publish(items []Item, now time.Time) ([]byte, error) {
+	if err := writable(items); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodPublish, items)
 	cal.SetXWRCalName("Podium")
 	cal.SetRefreshInterval("PT1H", ics.WithValue("DURATION"))
@@ -55,25 +81,32 @@ func (b *Builder) Publish(items []Item, now time.Time) []byte {
 	for _, it := range items {
 		b.vevent(cal, it, nil, "", it.Event.Language, now)
 	}
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // Request returns the attendee's personal invite. Sent again with a higher SEQUENCE (the event's
-// revision) under the same UID, it updates the entry in the attendee's calendar.
-func (b *Builder) Request(it Item, a Attendee, now time.Time) []byte {
+// revision) under the same UID, it updates the entry in the attendee's calendar. It fails if
+// the event is not Writable.
+func (b *Builder) Request(it Item, a Attendee, now time.Time) ([]byte, error) {
+	if err := Writable(it.Event); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodRequest, []Item{it})
 	b.vevent(cal, it, &a, it.Event.OnlineURL, a.Language, now)
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // Cancel returns the cancellation of the attendee's copy of the event: the event was cancelled,
 // or the attendee cancelled their registration. It carries no join link: whoever gets it holds
-// no seat (any more).
-func (b *Builder) Cancel(it Item, a Attendee, now time.Time) []byte {
+// no seat (any more). It fails if the event is not Writable.
+func (b *Builder) Cancel(it Item, a Attendee, now time.Time) ([]byte, error) {
+	if err := Writable(it.Event); err != nil {
+		return nil, err
+	}
 	cal := b.calendar(ics.MethodCancel, []Item{it})
 	ev := b.vevent(cal, it, &a, "", a.Language, now)
 	ev.SetStatus(ics.ObjectStatusCancelled)
-	return serialize(cal)
+	return serialize(cal), nil
 }
 
 // UID names the event in every calendar, for ever: invites, updates, cancellations and the feed.
@@ -140,10 +173,10 @@ func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, joinURL, lang 
 	}
 	ev.SetDescription(b.description(it, lang, joinURL, eventURL))
 	if e.OrganizerEmail != "" {
-		ev.SetOrganizer("mailto:"+e.OrganizerEmail, ics.WithCN(param(e.OrganizerName)))
+		ev.AddProperty(withCN(ics.ComponentPropertyOrganizer, e.OrganizerName), "mailto:"+e.OrganizerEmail)
 	}
 	if a != nil {
-		ev.AddAttendee("mailto:"+a.Email, ics.WithCN(param(a.Name)), ics.CalendarUserTypeIndividual,
+		ev.AddProperty(withCN(ics.ComponentPropertyAttendee, a.Name), "mailto:"+a.Email, ics.CalendarUserTypeIndividual,
 			ics.ParticipationRoleReqParticipant, ics.ParticipationStatusAccepted, noRSVP)
 	}
 	ev.SetTimeTransparency(ics.TransparencyOpaque)
@@ -204,22 +237,33 @@ func text(s string) string {
 	}, s)
 }
 
-// param prepares a parameter value such as CN. golang-ical backslash-escapes , ; : " in
-// parameters, which RFC 5545 does not know and other parsers show literally; a name loses
-// those characters instead, and an apostrophe becomes the typographic one.
-func param(s string) string {
-	s = strings.Map(func(r rune) rune {
+// withCN names a calendar user property (ORGANIZER, ATTENDEE) with the person's name as its CN
+// parameter. golang-ical backslash-escapes parameter values, which RFC 5545 does not know and
+// other parsers show literally, so the parameter is written here, onto the property name, which
+// golang-ical copies as it is: quoted, with RFC 6868's escapes for what quotes cannot hold.
+func withCN(prop ics.ComponentProperty, name string) ics.ComponentProperty {
+	return ics.ComponentProperty(string(prop) + ";" + string(ics.ParameterCn) + "=" + quotedParam(name))
+}
+
+// quotedParam writes a name as a quoted parameter value that every name survives: a double quote
+// becomes ^' and a caret ^^ (RFC 6868); white space, line breaks included, becomes single spaces,
+// as in the mail headers; other control characters, which a quoted value cannot hold, are dropped.
+func quotedParam(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range strings.Join(strings.Fields(s), " ") {
 		switch {
-		case r == ',' || r == ';' || r == ':' || r == '"' || r == '\\':
-			return ' '
-		case r == '\'':
-			return '’'
+		case r == '"':
+			b.WriteString("^'")
+		case r == '^':
+			b.WriteString("^^")
 		case unicode.IsControl(r):
-			return ' '
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func serialize(cal *ics.Calendar) []byte {

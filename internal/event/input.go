@@ -120,12 +120,15 @@ type valid struct {
 
 // normalize trims what people type by accident: surrounding spaces and empty list entries.
 func (in *Input) normalize() {
-	for _, s := range []*string{&in.Slug, &in.Title, &in.Subtitle, &in.Timezone, &in.Location,
+	for _, s := range []*string{&in.Slug, &in.Title, &in.Subtitle, &in.Timezone,
 		&in.OnlineURL, &in.OrganizerName, &in.OrganizerEmail, &in.Status, &in.Language} {
 		*s = strings.TrimSpace(*s)
 	}
-	in.Description = strings.TrimSpace(strings.ReplaceAll(in.Description, "\r\n", "\n"))
-	hosts := in.Hosts[:0:0]
+	for _, s := range []*string{&in.Description, &in.Location} {
+		*s = strings.TrimSpace(strings.ReplaceAll(*s, "\r\n", "\n"))
+	}
+	// A list sent as null is an empty list: the columns hold lists, never NULL.
+	hosts := make([]string, 0, len(in.Hosts))
 	for _, h := range in.Hosts {
 		if h = strings.TrimSpace(h); h != "" {
 			hosts = append(hosts, h)
@@ -133,7 +136,7 @@ func (in *Input) normalize() {
 	}
 	in.Hosts = hosts
 	// The caller's questions share their backing arrays with in; copy before trimming.
-	in.Questions = append([]Question(nil), in.Questions...)
+	in.Questions = append(make([]Question, 0, len(in.Questions)), in.Questions...)
 	for i := range in.Questions {
 		q := &in.Questions[i]
 		q.Options = append([]string(nil), q.Options...)
@@ -157,6 +160,9 @@ func (in Input) validate() (*valid, error) {
 	in.normalize()
 	v := &domain.ValidationError{}
 	checkLen := func(field, value string, min, max int) {
+		if v.Has(field) {
+			return
+		}
 		n := utf8.RuneCountInString(value)
 		switch {
 		case n < min && min == 1:
@@ -174,36 +180,55 @@ func (in Input) validate() (*valid, error) {
 			v.Add("slug", "may contain only lowercase letters a-z, digits and single hyphens between them")
 		}
 	}
-	checkLen("title", in.Title, 1, maxTitleLen)
-	checkLen("subtitle", in.Subtitle, 0, maxSubtitleLen)
-	checkLen("description", in.Description, 0, maxDescriptionLen)
-	checkLen("location", in.Location, 0, maxLocationLen)
-	checkLen("organizer_name", in.OrganizerName, 1, maxNameLen)
+	for _, f := range []struct {
+		field, value string
+		min, max     int
+		lines        bool
+	}{
+		{"title", in.Title, 1, maxTitleLen, false},
+		{"subtitle", in.Subtitle, 0, maxSubtitleLen, false},
+		{"description", in.Description, 0, maxDescriptionLen, true},
+		{"location", in.Location, 0, maxLocationLen, true},
+		{"organizer_name", in.OrganizerName, 1, maxNameLen, false},
+	} {
+		if f.lines {
+			v.CheckText(f.field, f.value)
+		} else {
+			v.CheckLine(f.field, f.value)
+		}
+		checkLen(f.field, f.value, f.min, f.max)
+	}
 	if addr, err := mail.ParseAddress(in.OrganizerEmail); in.OrganizerEmail == "" {
 		v.Add("organizer_email", "is required")
-	} else if err != nil || addr.Address != in.OrganizerEmail || len(in.OrganizerEmail) > maxEmailLen {
+	} else if v.CheckLine("organizer_email", in.OrganizerEmail) &&
+		(err != nil || addr.Address != in.OrganizerEmail || len(in.OrganizerEmail) > maxEmailLen) {
 		v.Add("organizer_email", "must be a plain email address such as veranstaltung@example.org")
 	}
 
+	loc := time.UTC
+	if in.Timezone == "" {
+		v.Add("timezone", "is required, an IANA time zone such as Europe/Berlin")
+	} else if l, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" {
+		v.Add("timezone", fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", in.Timezone))
+	} else {
+		loc = l
+	}
 	if in.StartsAt.IsZero() {
 		v.Add("starts_at", "is required")
+	} else {
+		v.CheckTime("starts_at", in.StartsAt, loc)
 	}
 	if in.EndsAt.IsZero() {
 		v.Add("ends_at", "is required")
-	} else if !in.StartsAt.IsZero() {
+	} else if v.CheckTime("ends_at", in.EndsAt, loc) && !in.StartsAt.IsZero() {
 		if !in.EndsAt.After(in.StartsAt) {
 			v.Add("ends_at", "must be after starts_at")
 		} else if in.EndsAt.Sub(in.StartsAt) > maxDuration {
 			v.Add("ends_at", "an event may last at most 31 days")
 		}
 	}
-	if in.Timezone == "" {
-		v.Add("timezone", "is required, an IANA time zone such as Europe/Berlin")
-	} else if _, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" {
-		v.Add("timezone", fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", in.Timezone))
-	}
 
-	if in.OnlineURL != "" {
+	if in.OnlineURL != "" && v.CheckLine("online_url", in.OnlineURL) {
 		u, err := url.Parse(in.OnlineURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			v.Add("online_url", "must be an absolute http(s) URL")
@@ -215,7 +240,9 @@ func (in Input) validate() (*valid, error) {
 		v.Add("hosts", fmt.Sprintf("at most %d hosts", maxHosts))
 	}
 	for i, h := range in.Hosts {
-		checkLen(fmt.Sprintf("hosts[%d]", i), h, 1, maxHostLen)
+		field := fmt.Sprintf("hosts[%d]", i)
+		v.CheckLine(field, h)
+		checkLen(field, h, 1, maxHostLen)
 	}
 	if in.Capacity != nil && (*in.Capacity < 1 || *in.Capacity > maxCapacity) {
 		v.Add("capacity", fmt.Sprintf("must be from 1 to %d, or null for unlimited", maxCapacity))
@@ -224,11 +251,12 @@ func (in Input) validate() (*valid, error) {
 	closes := in.StartsAt
 	if in.RegistrationClosesAt != nil {
 		closes = *in.RegistrationClosesAt
-		if !in.EndsAt.IsZero() && closes.After(in.EndsAt) {
+		if v.CheckTime("registration_closes_at", closes, loc) && !in.EndsAt.IsZero() && closes.After(in.EndsAt) {
 			v.Add("registration_closes_at", "must not be after ends_at")
 		}
 	}
-	if in.RegistrationOpensAt != nil && !in.RegistrationOpensAt.Before(closes) {
+	if in.RegistrationOpensAt != nil && v.CheckTime("registration_opens_at", *in.RegistrationOpensAt, loc) &&
+		!in.RegistrationOpensAt.Before(closes) {
 		v.Add("registration_opens_at", "must be before registration_closes_at")
 	}
 
@@ -296,9 +324,11 @@ func validateQuestions(qs []Question, v *domain.ValidationError) {
 			v.Add(field("key"), "is used by another question")
 		}
 		keys[q.Key] = true
-		if n := utf8.RuneCountInString(q.Label); n == 0 {
+		switch n := utf8.RuneCountInString(q.Label); {
+		case !v.CheckLine(field("label"), q.Label):
+		case n == 0:
 			v.Add(field("label"), "is required")
-		} else if n > maxQuestionLabelLen {
+		case n > maxQuestionLabelLen:
 			v.Add(field("label"), fmt.Sprintf("must be at most %d characters long", maxQuestionLabelLen))
 		}
 		switch q.Kind {
@@ -323,6 +353,7 @@ func validateOptions(options []string, field string, v *domain.ValidationError) 
 	for j, o := range options {
 		f := fmt.Sprintf("%s[%d]", field, j)
 		switch n := utf8.RuneCountInString(o); {
+		case !v.CheckLine(f, o):
 		case n == 0:
 			v.Add(f, "is required")
 		case n > maxOptionLen:

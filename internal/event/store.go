@@ -49,6 +49,10 @@ func offsetSeconds(offsets []time.Duration) pq.Int64Array {
 
 // BySlug returns the event with that slug and its questions, whatever its status.
 func BySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*Event, error) {
+	// A slug PostgreSQL cannot read (NUL, invalid UTF-8) names no event.
+	if !domain.Storable(slug) {
+		return nil, domain.ErrNotFound
+	}
 	return one(ctx, q, `SELECT `+columns+` FROM events WHERE slug = $1`, slug)
 }
 

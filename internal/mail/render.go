@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	htmltemplate "html/template"
+	"mime"
 	"net/mail"
 	"net/url"
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -130,11 +132,17 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 		return nil, fmt.Errorf("mail: render html: %w", err)
 	}
 
+	// A name formatted into "name" <address> by hand broke at a double quote or a trailing
+	// backslash ("no angle-addr"), and every mail to that person failed. The To header is written
+	// by address, and the recipient given to go-mail as Bcc, which it sends to without a header.
 	msg := gomail.NewMsg()
-	msg.FromMailAddress(rd.from)
-	if err := msg.AddToFormat(oneLine(r.Name), r.Email); err != nil {
-		return nil, fmt.Errorf("mail: recipient: %w", err)
+	from := rd.sender(e, lang)
+	if back, err := mail.ParseAddress(from.String()); err != nil || *back != *from {
+		return nil, fmt.Errorf("mail: the sender %q cannot be written as an address", from.Name)
 	}
+	msg.FromMailAddress(from)
+	msg.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), address(headerName(r.Name), r.Email))
+	msg.AddBccMailAddress(&mail.Address{Address: r.Email})
 	msg.Subject(oneLine(c.Subject))
 	unique := strings.ReplaceAll(m.MessageID, "-", "")
 	if unique == "" {
@@ -148,7 +156,9 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	msg.SetBodyString(gomail.TypeTextPlain, text.String())
 	msg.AddAlternativeString(gomail.TypeTextHTML, html.String())
 	if invite != "" {
-		rd.attachCalendar(msg, invite, m)
+		if err := rd.attachCalendar(msg, invite, m); err != nil {
+			return nil, err
+		}
 	}
 	return msg, nil
 }
@@ -183,19 +193,78 @@ func introID(kind, status string) string {
 // attachCalendar adds the calendar twice, as the clients want it: as a text/calendar
 // alternative with the method on the MIME type (Outlook and Gmail show their invitation card
 // only then), and as an attachment for clients that ignore alternatives.
-func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) {
+func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) error {
 	item := calendar.Item{Event: m.Event, Agenda: m.Agenda}
 	who := calendar.Attendee{Name: m.Recipient.Name, Email: m.Recipient.Email, Language: m.Recipient.Language}
-	ics, name := rd.calendar.Request(item, who, m.Now), "invite.ics"
+	ics, err := rd.calendar.Request(item, who, m.Now)
+	name := "invite.ics"
 	if method == "CANCEL" {
-		ics, name = rd.calendar.Cancel(item, who, m.Now), "cancel.ics"
+		ics, err = rd.calendar.Cancel(item, who, m.Now)
+		name = "cancel.ics"
+	}
+	if err != nil {
+		return fmt.Errorf("mail: render the calendar: %w", err)
 	}
 	msg.AddAlternativeString(gomail.ContentType("text/calendar; method="+method), string(ics))
-	msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
+	return msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
 }
 
 func (rd *Renderer) link(path string) string {
 	return rd.baseURL.String() + path
+}
+
+// sender is the From of e's mails: the service's own address, named after the organizer, so that
+// people see who writes to them; an address of the organizer's domain would fail DMARC.
+//
+// go-mail writes it with net/mail's Address.String, which leaves a backslash raw in a Q-encoded
+// word that parsers then refuse. The parentheses around the service's name make it choose base64
+// encoded words whenever the name needs encoding at all, which hold any character.
+func (rd *Renderer) sender(e *event.Event, lang string) *mail.Address {
+	service := rd.from.Name
+	if service == "" {
+		service = "Podium"
+	}
+	name := service
+	if organizer := headerName(e.OrganizerName); organizer != "" {
+		name = rd.messages.T(lang, "mail.from", map[string]any{"Organizer": organizer, "Service": service})
+	}
+	return &mail.Address{Name: name, Address: rd.from.Address}
+}
+
+// address writes a name and an address for a header, as RFC 5322 and RFC 2047 want them for any
+// name: printable ASCII as a quoted string, anything else as base64 encoded words, one per line.
+func address(name, addr string) string {
+	angle := (&mail.Address{Address: addr}).String()
+	if name == "" {
+		return angle
+	}
+	for _, r := range name {
+		if r < ' ' || r > '~' {
+			words := strings.Fields(mime.BEncoding.Encode("utf-8", name))
+			return strings.Join(words, "\r\n ") + "\r\n " + angle
+		}
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `" ` + angle
+}
+
+// maxHeaderName bounds a name in a mail header at the longest name a person can enter, so that no
+// stored name makes a header line longer than mail servers take.
+const maxHeaderName = 200
+
+// headerName is a person's name as it goes into an address: valid UTF-8 on one line, without
+// control characters, at most maxHeaderName characters; quoting and encoding are mail.Address's.
+func headerName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	s = oneLine(s)
+	if r := []rune(s); len(r) > maxHeaderName {
+		s = strings.TrimSpace(string(r[:maxHeaderName]))
+	}
+	return s
 }
 
 // oneLine keeps a value that reaches a mail header on one line, whatever a person typed.

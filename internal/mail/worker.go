@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -76,7 +78,7 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) loop(ctx context.Context) {
 	for ctx.Err() == nil {
 		// A message in flight finishes even when shutdown begins, so it is not sent twice.
-		sent, err := w.SendOne(context.WithoutCancel(ctx))
+		sent, err := w.sendOneSurviving(context.WithoutCancel(ctx))
 		if err != nil {
 			w.Log.Error("mail worker", "error", err)
 		}
@@ -88,6 +90,17 @@ func (w *Worker) loop(ctx context.Context) {
 		case <-time.After(w.Poll):
 		}
 	}
+}
+
+// sendOneSurviving is SendOne for the worker's loop: a panic outside a message's delivery (which
+// deliver recovers itself) becomes an error, so that the loop waits and carries on.
+func (w *Worker) sendOneSurviving(ctx context.Context) (sent bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("mail: panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return w.SendOne(ctx)
 }
 
 // SendOne claims one due message and tries to send it. It reports whether there was one.
@@ -119,8 +132,23 @@ func (w *Worker) SendOne(ctx context.Context) (bool, error) {
 	return found, err
 }
 
-// deliver renders and sends one message, with the event as it is now.
-func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, kind string, registrationID int64) error {
+// unsendableError is a message that cannot be sent as it is: rendering it failed, or rendering or
+// sending it panicked. Trying again would fail the same way, so it is marked failed at once with
+// the reason, which the organizer sees beside a retry button, and the worker goes on.
+type unsendableError struct{ err error }
+
+func (e *unsendableError) Error() string { return "the message cannot be sent: " + e.err.Error() }
+func (e *unsendableError) Unwrap() error { return e.err }
+
+// deliver renders and sends one message, with the event as it is now. A panic on the way stops
+// this message only, not the worker, which would otherwise die on it again at every start.
+func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, kind string, registrationID int64) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.Log.Error("mail worker recovered from a panic", "outbox_id", id, "kind", kind, "stack", string(debug.Stack()))
+			err = &unsendableError{fmt.Errorf("panic: %v", v)}
+		}
+	}()
 	var r struct {
 		Recipient
 		EventID int64 `db:"event_id"`
@@ -149,7 +177,7 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, 
 	}
 	msg, err := w.Renderer.Render(Message{OutboxID: id, MessageID: messageID, Kind: kind, Recipient: r.Recipient, Event: e, Agenda: agenda, Now: now})
 	if err != nil {
-		return err
+		return &unsendableError{err}
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, smtpTimeout+5*time.Second)
 	defer cancel()
@@ -183,6 +211,11 @@ var errRecipientErased = errors.New("the recipient's data has been erased")
 // for good (permanent refusal, erased recipient, or too many attempts).
 func (w *Worker) record(ctx context.Context, tx *sqlx.Tx, id int64, kind string, attempts int, sendErr error) error {
 	now := w.Now()
+	reason := ""
+	if sendErr != nil {
+		// The reason must be storable, or the message could never leave the queue.
+		reason = strings.ReplaceAll(strings.ToValidUTF8(sendErr.Error(), "\uFFFD"), "\x00", "")
+	}
 	if sendErr == nil {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1`, id, attempts, now)
 		if err == nil {
@@ -192,13 +225,14 @@ func (w *Worker) record(ctx context.Context, tx *sqlx.Tx, id int64, kind string,
 	}
 	if errors.Is(sendErr, errNoLongerApplies) {
 		w.Log.Info("mail dropped", "outbox_id", id, "kind", kind)
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'dropped', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, sendErr.Error())
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'dropped', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, reason)
 		return err
 	}
 	// The error text may quote the recipient address; only its kind goes to the log.
-	if isPermanent(sendErr) || errors.Is(sendErr, errRecipientErased) || attempts >= w.MaxAttempts {
-		w.Log.Warn("mail failed for good", "outbox_id", id, "kind", kind, "attempts", attempts)
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, sendErr.Error())
+	var unsendable *unsendableError
+	if isPermanent(sendErr) || errors.Is(sendErr, errRecipientErased) || errors.As(sendErr, &unsendable) || attempts >= w.MaxAttempts {
+		w.Log.Warn("mail failed for good", "outbox_id", id, "kind", kind, "attempts", attempts, "unsendable", unsendable != nil)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, reason)
 		return err
 	}
 	delay := w.RetryBase << (attempts - 1)
@@ -208,6 +242,6 @@ func (w *Worker) record(ctx context.Context, tx *sqlx.Tx, id int64, kind string,
 	// ±20 % jitter keeps workers from retrying in lockstep against a recovering server.
 	delay = time.Duration(float64(delay) * (0.8 + 0.4*rand.Float64()))
 	w.Log.Warn("mail will be retried", "outbox_id", id, "kind", kind, "attempts", attempts, "retry_in", delay.Round(time.Millisecond))
-	_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = $2, last_error = $3, due_at = $4 WHERE id = $1`, id, attempts, sendErr.Error(), now.Add(delay))
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = $2, last_error = $3, due_at = $4 WHERE id = $1`, id, attempts, reason, now.Add(delay))
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -121,12 +120,14 @@ func validateTimes(v *domain.ValidationError, starts, ends time.Time, e *event.E
 	switch {
 	case starts.IsZero():
 		v.Add("starts_at", "is required")
+	case !v.CheckTime("starts_at", starts, zone):
 	case starts.Before(e.StartsAt) || !starts.Before(e.EndsAt):
 		v.Add("starts_at", within)
 	}
 	switch {
 	case ends.IsZero():
 		v.Add("ends_at", "is required")
+	case !v.CheckTime("ends_at", ends, zone):
 	case !starts.IsZero() && !ends.After(starts):
 		v.Add("ends_at", "must be after starts_at")
 	case ends.After(e.EndsAt) || !ends.After(e.StartsAt):
@@ -173,20 +174,18 @@ func validatePanelistIDs(ctx context.Context, q sqlx.QueryerContext, v *domain.V
 // and calendars as single lines, so line breaks and other control characters are refused.
 func checkLine(v *domain.ValidationError, field, s string, min, max int) string {
 	s = strings.TrimSpace(s)
-	checkLen(v, field, s, min, max)
-	if !v.Has(field) && strings.ContainsFunc(s, unicode.IsControl) {
-		v.Add(field, "must not contain line breaks or control characters")
+	if v.CheckLine(field, s) {
+		checkLen(v, field, s, min, max)
 	}
 	return s
 }
 
 // checkText trims a text of several lines and checks its length; control characters other than
-// line breaks are refused, because nobody types them.
+// line breaks and tabs are refused, because nobody types them.
 func checkText(v *domain.ValidationError, field, s string, max int) string {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	checkLen(v, field, s, 0, max)
-	if !v.Has(field) && strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		v.Add(field, "must not contain control characters other than line breaks")
+	if v.CheckText(field, s) {
+		checkLen(v, field, s, 0, max)
 	}
 	return s
 }

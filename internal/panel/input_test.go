@@ -79,6 +79,12 @@ func TestValidatePanelist(t *testing.T) {
 		{"bio with Windows line breaks", "", func(in *PanelistInput) { in.Bio = "eins\r\nzwei" }},
 		{"bio with tab", "bio", func(in *PanelistInput) { in.Bio = "eins\tzwei" }},
 		{"bio with escape", "bio", func(in *PanelistInput) { in.Bio = "eins\x1b[31mzwei" }},
+		{"name not UTF-8", "name", func(in *PanelistInput) { in.Name = "Stadt K\xf6ln" }},
+		{"role not UTF-8", "role", func(in *PanelistInput) { in.Role = "\xff" }},
+		{"organization with NUL", "organization", func(in *PanelistInput) { in.Organization = "Stadt\x00" }},
+		{"municipality not UTF-8", "municipality", func(in *PanelistInput) { in.Municipality = "K\xc3" }},
+		{"bio not UTF-8", "bio", func(in *PanelistInput) { in.Bio = "eins\nzw\xe4i" }},
+		{"bio with NUL", "bio", func(in *PanelistInput) { in.Bio = "eins\n\x00" }},
 		{"position 0", "", func(in *PanelistInput) { in.Position = ptr(0) }},
 		{"position 10000", "", func(in *PanelistInput) { in.Position = ptr(maxPosition) }},
 		{"position 10001", "position", func(in *PanelistInput) { in.Position = ptr(maxPosition + 1) }},
@@ -162,6 +168,9 @@ func TestValidateAgendaItem(t *testing.T) {
 			in.StartsAt, in.EndsAt = e.EndsAt, e.EndsAt.Add(time.Hour)
 		}},
 		{"51 panelists", []string{"panelist_ids"}, func(in *AgendaItemInput) { in.PanelistIDs = make([]int64, maxPanelistsPerItem+1) }},
+		{"title not UTF-8", []string{"title"}, func(in *AgendaItemInput) { in.Title = "Impuls \xfcber" }},
+		{"title with NUL", []string{"title"}, func(in *AgendaItemInput) { in.Title = "Impuls\x00" }},
+		{"description not UTF-8", []string{"description"}, func(in *AgendaItemInput) { in.Description = "a\nb\xff" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,6 +182,21 @@ func TestValidateAgendaItem(t *testing.T) {
 				t.Errorf("fields %v, want %v", got, tc.fields)
 			}
 		})
+	}
+}
+
+// An agenda item keeps to the years 1900 to 2200 like every time Podium takes, even within an
+// event that was stored before that rule (31.12.9999 at -14:00 is New Year 10000 in UTC).
+func TestAgendaItemTimesWithinTheYears(t *testing.T) {
+	t.Parallel()
+	minus14 := time.FixedZone("-14:00", -14*3600)
+	e := &event.Event{ID: 1, Timezone: "Europe/Berlin",
+		StartsAt: time.Date(9999, 12, 31, 12, 0, 0, 0, minus14), EndsAt: time.Date(9999, 12, 31, 23, 0, 0, 0, minus14)}
+	in := validAgendaItem()
+	in.StartsAt, in.EndsAt = time.Date(9999, 12, 31, 20, 0, 0, 0, minus14), time.Date(9999, 12, 31, 21, 0, 0, 0, minus14)
+	got := fieldsOf(t, in.Validate(context.Background(), nil, e))
+	if want := []string{"starts_at", "ends_at"}; !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v", got, want)
 	}
 }
 

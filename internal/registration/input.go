@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/podium-events/podium/internal/domain"
@@ -39,25 +38,28 @@ func (in *Input) validate(e *event.Event) (json.RawMessage, error) {
 		*s = strings.TrimSpace(*s)
 	}
 	v := &domain.ValidationError{}
-	if n := utf8.RuneCountInString(in.Name); n == 0 {
+	// These values reach mail headers and attendee lists: one line of printable text each.
+	for _, f := range []struct{ field, value string }{{"name", in.Name}, {"email", in.Email},
+		{"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
+		v.CheckLine(f.field, f.value)
+	}
+	switch n := utf8.RuneCountInString(in.Name); {
+	case v.Has("name"):
+	case n == 0:
 		v.Add("name", "is required")
-	} else if n > maxNameLen {
+	case n > maxNameLen:
 		v.Add("name", fmt.Sprintf("must be at most %d characters long", maxNameLen))
 	}
-	if in.Email == "" {
+	switch {
+	case v.Has("email"):
+	case in.Email == "":
 		v.Add("email", "is required")
-	} else if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email || len(in.Email) > maxEmailLen {
+	case !plainAddress(in.Email):
 		v.Add("email", "must be an email address such as name@kommune.de")
 	}
 	for _, f := range []struct{ field, value string }{{"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
-		if utf8.RuneCountInString(f.value) > maxFieldLen {
+		if utf8.RuneCountInString(f.value) > maxFieldLen && !v.Has(f.field) {
 			v.Add(f.field, fmt.Sprintf("must be at most %d characters long", maxFieldLen))
-		}
-	}
-	// These values reach mail headers and attendee lists: one line of printable text each.
-	for _, f := range []struct{ field, value string }{{"name", in.Name}, {"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
-		if strings.IndexFunc(f.value, unicode.IsControl) >= 0 && !v.Has(f.field) {
-			v.Add(f.field, "must not contain line breaks or control characters")
 		}
 	}
 	if !in.Consent {
@@ -96,6 +98,11 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 			}
 			continue
 		}
+		// encoding/json would quietly turn invalid UTF-8 into U+FFFD: refuse it instead.
+		if !utf8.Valid(value) {
+			v.Add(field, "must be valid UTF-8 text")
+			continue
+		}
 		switch q.Kind {
 		case event.KindCheckbox:
 			var b bool
@@ -114,12 +121,13 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 				v.Add(field, "must be a string")
 				continue
 			}
-			s = strings.TrimSpace(s)
-			limit := maxTextAnswerLen
+			s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+			limit, storable := maxTextAnswerLen, v.CheckLine
 			if q.Kind == event.KindTextarea {
-				limit = maxTextareaLen
+				limit, storable = maxTextareaLen, v.CheckText
 			}
 			switch {
+			case !storable(field, s):
 			case s == "" && q.Required:
 				v.Add(field, "is required")
 			case utf8.RuneCountInString(s) > limit:
@@ -137,6 +145,12 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 		}
 	}
 	return answers
+}
+
+// plainAddress tells whether s is an email address and nothing else: no name, no comment.
+func plainAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && len(s) <= maxEmailLen
 }
 
 func contains(options []string, s string) bool {

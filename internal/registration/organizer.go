@@ -26,6 +26,10 @@ type ListOptions struct {
 
 // List returns the event's registrations in the order they came in.
 func List(ctx context.Context, q sqlx.QueryerContext, eventID int64, opt ListOptions) ([]Registration, error) {
+	// A filter PostgreSQL cannot even read (NUL, invalid UTF-8) matches no one.
+	if !domain.Storable(opt.Status) || !domain.Storable(opt.Search) {
+		return []Registration{}, nil
+	}
 	query := `SELECT ` + columns + ` FROM registrations
 		WHERE event_id = $1 AND ($2 = '' OR status = $2) AND id > $3 AND erased_at IS NULL
 			AND ($5 = '' OR strpos(lower(name || ' ' || email || ' ' || organization || ' ' || municipality), lower($5)) > 0)

@@ -173,7 +173,7 @@ func (s *Server) listEvents(c *gin.Context) {
 		next := encodeCursor(offset + limit)
 		p.NextCursor = &next
 	}
-	c.JSON(http.StatusOK, p)
+	s.writeJSON(c, http.StatusOK, p)
 }
 
 func (s *Server) listPanelists(c *gin.Context, e *event.Event) {
@@ -182,7 +182,7 @@ func (s *Server) listPanelists(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[panel.Panelist]{Items: ps})
+	s.writeJSON(c, http.StatusOK, page[panel.Panelist]{Items: ps})
 }
 
 func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
@@ -191,7 +191,7 @@ func (s *Server) listAgenda(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[panel.AgendaItem]{Items: items})
+	s.writeJSON(c, http.StatusOK, page[panel.AgendaItem]{Items: items})
 }
 
 // respondEvent sends the event with its panel and agenda, and its join link to its organizers.
@@ -213,7 +213,7 @@ func (s *Server) respondEvent(c *gin.Context, status int, e *event.Event) {
 		return
 	}
 	c.Header("ETag", etag(e))
-	c.JSON(status, eventJSON{shownEvent: showEvent(e, organizer), Programme: programme, Registered: counts.Confirmed,
+	s.writeJSON(c, status, eventJSON{shownEvent: showEvent(e, organizer), Programme: programme, Registered: counts.Confirmed,
 		Waitlisted: counts.Waitlisted, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 }
 

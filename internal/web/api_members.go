@@ -31,7 +31,7 @@ func (s *Server) me(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"user": u, "event_roles": roles})
+	s.writeJSON(c, http.StatusOK, gin.H{"user": u, "event_roles": roles})
 }
 
 func (s *Server) listMembers(c *gin.Context, e *event.Event) {
@@ -40,7 +40,7 @@ func (s *Server) listMembers(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[auth.Member]{Items: ms})
+	s.writeJSON(c, http.StatusOK, page[auth.Member]{Items: ms})
 }
 
 // addMember gives an existing user a role on the event: organizer, or moderator (who may
@@ -61,7 +61,7 @@ func (s *Server) addMember(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, m)
+	s.writeJSON(c, http.StatusCreated, m)
 }
 
 func (s *Server) removeMember(c *gin.Context, e *event.Event) {

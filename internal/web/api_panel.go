@@ -105,7 +105,7 @@ func (s *Server) createPanelist(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, p)
+	s.writeJSON(c, http.StatusCreated, p)
 }
 
 // patchPanelist changes the fields the body names and keeps the others.
@@ -135,7 +135,7 @@ func (s *Server) patchPanelist(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, updated)
+	s.writeJSON(c, http.StatusOK, updated)
 }
 
 func (s *Server) deletePanelist(c *gin.Context, e *event.Event) {
@@ -167,7 +167,7 @@ func (s *Server) createAgendaItem(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, item)
+	s.writeJSON(c, http.StatusCreated, item)
 }
 
 // patchAgendaItem changes the fields the body names and keeps the others; panelist_ids, when
@@ -198,7 +198,7 @@ func (s *Server) patchAgendaItem(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, updated)
+	s.writeJSON(c, http.StatusOK, updated)
 }
 
 func (s *Server) deleteAgendaItem(c *gin.Context, e *event.Event) {

@@ -40,7 +40,7 @@ func (s *Server) askQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": q.ID, "status": q.Status})
+	s.writeJSON(c, http.StatusCreated, gin.H{"id": q.ID, "status": q.Status})
 }
 
 func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
@@ -75,7 +75,7 @@ func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[qa.Question]{Items: qs})
+	s.writeJSON(c, http.StatusOK, page[qa.Question]{Items: qs})
 }
 
 func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
@@ -90,7 +90,7 @@ func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, q)
+		s.writeJSON(c, http.StatusOK, q)
 	}
 }
 
@@ -116,7 +116,7 @@ func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, q)
+	s.writeJSON(c, http.StatusOK, q)
 }
 
 // mayModerate tells whether the caller moderates the event.

@@ -37,7 +37,7 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
+	s.writeJSON(c, http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
 }
 
 // registrationJSON is a registration as its token holder sees it, with its event; the join link
@@ -53,7 +53,7 @@ func (s *Server) respondRegistration(c *gin.Context, r *registration.Registratio
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, registrationJSON{Registration: r, Event: showEvent(e, holdsSeat(r, e))})
+	s.writeJSON(c, http.StatusOK, registrationJSON{Registration: r, Event: showEvent(e, holdsSeat(r, e))})
 }
 
 func (s *Server) getRegistration(c *gin.Context) {
@@ -131,7 +131,7 @@ func (s *Server) listRegistrations(c *gin.Context, e *event.Event) {
 		next := encodeCursor(int(p.Items[limit-1].ID))
 		p.NextCursor = &next
 	}
-	c.JSON(http.StatusOK, p)
+	s.writeJSON(c, http.StatusOK, p)
 }
 
 func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
@@ -155,5 +155,5 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	s.writeJSON(c, http.StatusOK, r)
 }

@@ -72,7 +72,7 @@ func (s *Server) listAudit(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[audit.Entry]{Items: entries})
+	s.writeJSON(c, http.StatusOK, page[audit.Entry]{Items: entries})
 }
 
 func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
@@ -90,7 +90,7 @@ func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, page[mail.Delivery]{Items: ds})
+	s.writeJSON(c, http.StatusOK, page[mail.Delivery]{Items: ds})
 }
 
 func (s *Server) retryDelivery(c *gin.Context, e *event.Event) {
@@ -103,5 +103,5 @@ func (s *Server) retryDelivery(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"id": id, "status": "queued"})
+	s.writeJSON(c, http.StatusOK, gin.H{"id": id, "status": "queued"})
 }

@@ -89,8 +89,10 @@ func TestBrowserFormErrors(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("form[action$='/registrations']").noValidate = true`),
 		press(`form button[type="submit"]`),
 		waitFor(`!!document.getElementById("fehler")`))
-	if focused := eval[string](t, page, `document.activeElement.id`); focused != "fehler" {
-		t.Errorf("focus is on %q, want the error summary", focused)
+	// The browser moves focus to an autofocus element at its next rendering step, not at once
+	// when the element is parsed: wait for it rather than race it.
+	if err := chromedp.Do(page, waitFor(`document.activeElement.id === "fehler"`)); err != nil {
+		t.Errorf("focus is on %q, want the error summary", eval[string](t, page, `document.activeElement.id`))
 	}
 	if kept := eval[string](t, page, byLabel("Kommune")+".value"); kept != "Kreis Wesel" {
 		t.Errorf("the municipality became %q", kept)

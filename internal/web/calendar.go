@@ -44,12 +44,17 @@ func (s *Server) eventPageOrCalendar(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
+	ics, err := s.calendar.Publish([]calendar.Item{{Event: e, Agenda: agenda}}, s.now())
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
 	if e.Status == event.StatusPublished {
 		c.Header("Cache-Control", feedMaxAge)
 	} else {
 		c.Header("Cache-Control", notShared)
 	}
-	writeCalendar(c, "PUBLISH", "attachment", e.Slug+".ics", s.calendar.Publish([]calendar.Item{{Event: e, Agenda: agenda}}, s.now()))
+	s.writeCalendar(c, "PUBLISH", "attachment", e.Slug+".ics", ics)
 }
 
 // calendarFeed serves /events.ics, the published events to subscribe to (webcal://).
@@ -69,12 +74,22 @@ func (s *Server) calendarFeed(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	items := make([]calendar.Item, len(events))
-	for i, e := range events {
-		items[i] = calendar.Item{Event: e, Agenda: agendas[e.ID]}
+	items := make([]calendar.Item, 0, len(events))
+	for _, e := range events {
+		// One event no calendar can hold must not take the feed away from every subscriber.
+		if err := calendar.Writable(e); err != nil {
+			s.log.WarnContext(ctx, "event left out of the calendar feed", "request_id", requestID(c), "event_id", e.ID, "error", err)
+			continue
+		}
+		items = append(items, calendar.Item{Event: e, Agenda: agendas[e.ID]})
+	}
+	ics, err := s.calendar.Publish(items, s.now())
+	if err != nil {
+		s.pageError(c, err)
+		return
 	}
 	c.Header("Cache-Control", feedMaxAge)
-	writeCalendar(c, "PUBLISH", "inline", "podium.ics", s.calendar.Publish(items, s.now()))
+	s.writeCalendar(c, "PUBLISH", "inline", "podium.ics", ics)
 }
 
 // invite serves a confirmed attendee's personal invite, the same the mails carry.
@@ -99,12 +114,17 @@ func (s *Server) invite(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	c.Header("Cache-Control", "no-store")
 	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language}
-	writeCalendar(c, "REQUEST", "attachment", "invite.ics", s.calendar.Request(calendar.Item{Event: e, Agenda: agenda}, who, s.now()))
+	ics, err := s.calendar.Request(calendar.Item{Event: e, Agenda: agenda}, who, s.now())
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	s.writeCalendar(c, "REQUEST", "attachment", "invite.ics", ics)
 }
 
-func writeCalendar(c *gin.Context, method, disposition, filename string, ics []byte) {
+func (s *Server) writeCalendar(c *gin.Context, method, disposition, filename string, ics []byte) {
 	c.Header("Content-Disposition", disposition+`; filename="`+filename+`"`)
-	c.Data(http.StatusOK, "text/calendar; charset=utf-8; method="+method, ics)
+	s.writeBody(c, http.StatusOK, "text/calendar; charset=utf-8; method="+method, ics)
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,25 +30,35 @@ func readObject(c *gin.Context) (map[string]json.RawMessage, error) {
 		if errors.As(err, &tooLarge) {
 			return nil, err
 		}
-		return nil, &malformedError{"unable to read the request body"}
+		return nil, &malformedError{detail: "unable to read the request body"}
+	}
+	return parseObject(body)
+}
+
+// parseObject is readObject for a body that has been read.
+func parseObject(body []byte) (map[string]json.RawMessage, error) {
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD, changing what was sent.
+	if !utf8.Valid(body) {
+		return nil, &malformedError{detail: "the request body is not valid UTF-8"}
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return nil, &malformedError{"the request body is empty; send a JSON object"}
+		return nil, &malformedError{detail: "the request body is empty; send a JSON object"}
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return nil, &malformedError{fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, err)}
+			return nil, &malformedError{detail: fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, err)}
 		}
-		return nil, &malformedError{"the request body must be a JSON object"}
+		return nil, &malformedError{detail: "the request body must be a JSON object"}
 	}
 	return obj, nil
 }
 
 // decodeFields decodes each present field of obj into the pointer that targets names for it.
-// Unknown fields and values of the wrong type are reported by field name.
+// Unknown fields, values of the wrong type and text PostgreSQL cannot store (NUL, anywhere in
+// the value) are reported by field name. A list sent as null becomes an empty list.
 func decodeFields(obj map[string]json.RawMessage, targets map[string]any) error {
 	v := &domain.ValidationError{}
 	names := make([]string, 0, len(obj))
@@ -60,11 +72,61 @@ func decodeFields(obj map[string]json.RawMessage, targets map[string]any) error 
 			v.Add(name, "unknown field")
 			continue
 		}
+		if !storableJSON(v, name, obj[name]) {
+			continue
+		}
 		if err := json.Unmarshal(obj[name], target); err != nil {
 			v.Add(name, "must be "+describe(target))
+			continue
+		}
+		// A list that is null becomes empty; raw JSON (a byte slice) keeps its null for its reader.
+		if list := reflect.ValueOf(target).Elem(); list.Kind() == reflect.Slice && list.Type().Elem().Kind() != reflect.Uint8 && list.IsNil() {
+			list.Set(reflect.MakeSlice(list.Type(), 0, 0))
 		}
 	}
 	return v.OrNil()
+}
+
+// storableJSON reports on v, by the path of the value (hosts[1], answers.amt), every string or
+// key in raw that PostgreSQL cannot store: JSON can carry NUL as \u0000, PostgreSQL's text cannot.
+func storableJSON(v *domain.ValidationError, field string, raw json.RawMessage) bool {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return true // the only way a NUL gets into valid JSON
+	}
+	var value any
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return true // decoding it into its target reports that
+	}
+	ok := true
+	var walk func(path string, value any)
+	walk = func(path string, value any) {
+		switch value := value.(type) {
+		case string:
+			if domain.Storable(value) {
+				return
+			}
+			if !v.Has(path) {
+				v.Add(path, "must not contain the character NUL (\\u0000)")
+			}
+			ok = false
+		case []any:
+			for i, item := range value {
+				walk(fmt.Sprintf("%s[%d]", path, i), item)
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(value))
+			for key := range value {
+				keys = append(keys, key)
+			}
+			sort.Strings(keys)
+			for _, key := range keys {
+				walk(path+"."+key, key)
+				walk(path+"."+key, value[key])
+			}
+		}
+	}
+	walk(field, value)
+	return ok
 }
 
 // describe names the JSON a target accepts, for error messages.

@@ -13,7 +13,7 @@ const readyTimeout = 2 * time.Second
 
 // healthz answers as long as the process runs.
 func (s *Server) healthz(c *gin.Context) {
-	c.String(http.StatusOK, "ok\n")
+	s.writeBody(c, http.StatusOK, "text/plain; charset=utf-8", []byte("ok\n"))
 }
 
 // readyz answers 200 when the database answers, else 503, so that a load balancer sends no
@@ -24,8 +24,8 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.pool.PingContext(ctx); err != nil {
 		s.log.WarnContext(ctx, "database unreachable", "error", err)
 		c.Header("Retry-After", unavailableRetryAfter)
-		c.String(http.StatusServiceUnavailable, "database unreachable\n")
+		s.writeBody(c, http.StatusServiceUnavailable, "text/plain; charset=utf-8", []byte("database unreachable\n"))
 		return
 	}
-	c.String(http.StatusOK, "ready\n")
+	s.writeBody(c, http.StatusOK, "text/plain; charset=utf-8", []byte("ready\n"))
 }

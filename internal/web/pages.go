@@ -132,6 +132,7 @@ func (s *Server) notFound(c *gin.Context) {
 func (s *Server) pageError(c *gin.Context, err error) {
 	lang := pageLang(c)
 	var malformed *malformedError
+	var badText *badTextError
 	var tooLarge *http.MaxBytesError
 	var limited *rateLimitedError
 	if errors.As(err, &limited) {
@@ -140,7 +141,7 @@ func (s *Server) pageError(c *gin.Context, err error) {
 			s.messages.T(lang, "error.ratelimit.text", map[string]any{"Seconds": limited.seconds()}))
 		return
 	}
-	if errors.As(err, &malformed) || errors.As(err, &tooLarge) {
+	if errors.As(err, &malformed) || errors.As(err, &badText) || errors.As(err, &tooLarge) {
 		s.renderPage(c, http.StatusBadRequest, "error", s.messages.T(lang, "error.badform.title", nil),
 			s.messages.T(lang, "error.badform.text", nil))
 		return

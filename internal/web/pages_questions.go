@@ -78,7 +78,7 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 	key, newcomer := newcomerKey(c, &v, status)
 	if newcomer {
 		if html := s.newcomers.get(key, s.now(), v.Event.UpdatedAt); html != nil {
-			c.Data(status, "text/html; charset=utf-8", html)
+			s.writeBody(c, status, "text/html; charset=utf-8", html)
 			return
 		}
 	}
@@ -102,7 +102,7 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 		return
 	}
 	s.newcomers.put(key, cachedPage{rendered: s.now(), updated: v.Event.UpdatedAt, html: html})
-	c.Data(status, "text/html; charset=utf-8", html)
+	s.writeBody(c, status, "text/html; charset=utf-8", html)
 }
 
 // askPage takes a question from the form, which works without JavaScript.

@@ -15,9 +15,6 @@ import (
 	"github.com/podium-events/podium/internal/registration"
 )
 
-// maxFormBytes bounds a submitted registration form; a full form is a few kilobytes.
-const maxFormBytes = 64 << 10
-
 // formField is one field of the registration form as the templates draw it.
 type formField struct {
 	ID, Name, Label, Kind, Type string
@@ -96,7 +93,7 @@ func (s *Server) registerPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBytes)
+	// checkRequestText has read the form already, within maxFormBytes.
 	if err := c.Request.ParseForm(); err != nil {
 		s.pageError(c, err)
 		return

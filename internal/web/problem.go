@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -55,6 +56,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		validation *domain.ValidationError
 		conflict   *domain.ConflictError
 		malformed  *malformedError
+		badText    *badTextError
 		tooLarge   *http.MaxBytesError
 		limited    *rateLimitedError
 	)
@@ -69,6 +71,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	case errors.As(err, &malformed):
 		p.Status, p.Type, p.Title = http.StatusBadRequest, "urn:podium:problem:malformed", "Malformed request"
 		p.Detail = malformed.detail
+	case errors.As(err, &badText):
+		p.Status, p.Type, p.Title = http.StatusBadRequest, "urn:podium:problem:malformed", "Malformed request"
+		p.Detail = "Path, query or form parameters must be UTF-8 text without NUL characters."
+		p.Errors = badText.fields
 	case errors.As(err, &conflict):
 		p.Status, p.Type, p.Title = http.StatusConflict, "urn:podium:problem:conflict", "Conflict"
 		p.Detail = conflict.Message
@@ -110,6 +116,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c),
 			"route", c.FullPath(), "error", err)
 	}
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(p.Status, p)
+	c.Abort()
+	body, err := json.Marshal(p)
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "encode a problem", "request_id", requestID(c), "error", err)
+		p.Status, body = http.StatusInternalServerError, []byte(`{"type":"about:blank","title":"Internal server error","status":500}`)
+	}
+	s.writeBody(c, p.Status, "application/problem+json", body)
 }

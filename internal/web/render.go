@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -10,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gin-gonic/gin/render"
 
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/templates"
@@ -88,9 +89,13 @@ func pairMap(pairs []any) map[string]any {
 	return m
 }
 
-// Instance implements gin's render.HTMLRender.
-func (p *pages) Instance(name string, data any) render.Render {
-	return render.HTML{Template: p.sets[name], Name: "layout", Data: data}
+// execute renders the page called name with data into w.
+func (p *pages) execute(w io.Writer, name string, data any) error {
+	set, ok := p.sets[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	return set.ExecuteTemplate(w, "layout", data)
 }
 
 // view is what every page template gets: the language, the page title and the page's own data.
@@ -101,10 +106,26 @@ type view struct {
 	Page  any
 }
 
-// renderPage renders a page in the request's language.
+// renderPage renders a page in the request's language. The page is rendered in full before
+// anything is sent, so that a template failing halfway becomes a logged error page instead of
+// half a page under a 200 (gin's c.HTML sends what it has).
 func (s *Server) renderPage(c *gin.Context, status int, name, title string, page any) {
 	lang := pageLang(c)
-	c.HTML(status, name, view{Lang: lang, Title: title, Path: sitePath(c.Request.URL.Path), Page: page})
+	var buf bytes.Buffer
+	err := s.pages.execute(&buf, name, view{Lang: lang, Title: title, Path: sitePath(c.Request.URL.Path), Page: page})
+	if err == nil {
+		s.writeBody(c, status, "text/html; charset=utf-8", buf.Bytes())
+		return
+	}
+	s.log.ErrorContext(c.Request.Context(), "page failed to render", "request_id", requestID(c), "route", routeLabel(c),
+		"page", name, "error", err)
+	if name != "error" {
+		s.renderPage(c, http.StatusInternalServerError, "error", s.messages.T(lang, "error.internal.title", nil),
+			s.messages.T(lang, "error.internal.text", map[string]any{"RequestID": requestID(c)}))
+		return
+	}
+	s.writeBody(c, http.StatusInternalServerError, "text/plain; charset=utf-8",
+		[]byte("Internal server error. Request id: "+requestID(c)+"\n"))
 }
 
 // sitePath makes a link on this site of a request's path. A path may start with "//" or "/\",

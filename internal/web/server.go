@@ -66,7 +66,6 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 	s.metrics = newMetrics(pool)
 	gin.SetMode(gin.ReleaseMode)
 	s.engine = gin.New()
-	s.engine.HTMLRender = s.pages
 	s.engine.ContextWithFallback = true
 	if err := s.engine.SetTrustedProxies(prefixStrings(cfg.TrustedProxies)); err != nil {
 		return nil, fmt.Errorf("web: trusted proxies: %w", err)
@@ -111,7 +110,7 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, s.securityHeaders)
+	e.Use(s.requestID, s.recover, s.logRequests, s.metrics.observe, s.securityHeaders, s.checkRequestText)
 	e.NoRoute(s.notFound)
 	e.NoMethod(s.notFound)
 	e.HandleMethodNotAllowed = false
