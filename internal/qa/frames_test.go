@@ -3,6 +3,8 @@ package qa
 import (
 	"strings"
 	"testing"
+
+	"github.com/podium-events/podium/internal/domain"
 )
 
 // Each kind of viewer gets the batch as they may see it: moderators everything, the asker their
@@ -61,5 +63,21 @@ func TestPrepareFramesReset(t *testing.T) {
 		if string(fr.Data) != "event: questions.reset\ndata: {}\nid: 7\n\n" {
 			t.Errorf("reset frame %q", fr.Data)
 		}
+	}
+}
+
+// Text that PostgreSQL cannot store or that nobody types is refused naming the field, before
+// anything is stored: a question or edit with NUL, invalid UTF-8 or control characters.
+func TestQuestionTextMustBeStorable(t *testing.T) {
+	for _, text := range []string{"Frage\x00mit NUL", "Frage \xff\xfe", "Frage\x1b[31m"} {
+		v := &domain.ValidationError{}
+		checkText(v, "text", text, 1, MaxTextLen)
+		if !v.Has("text") {
+			t.Errorf("%q was accepted", text)
+		}
+	}
+	v := &domain.ValidationError{}
+	if got := checkText(v, "text", "  Zwei\r\nZeilen  ", 1, MaxTextLen); v.OrNil() != nil || got != "Zwei\nZeilen" {
+		t.Errorf("two lines: %q, %v", got, v.OrNil())
 	}
 }

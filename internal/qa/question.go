@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -58,18 +57,18 @@ func (q *Question) VisibleTo(participant string, moderator bool) bool {
 const columns = `q.id, q.event_id, q.text, q.author_name, q.participant, q.status, q.answered,
 	q.highlighted, q.votes, q.created_at, q.updated_at`
 
-// checkText trims a question and checks its length; control characters other than line breaks
-// are refused, because nobody types them.
+// checkText trims a question and checks its length and that it is text that can be stored:
+// valid UTF-8, no control characters other than line breaks.
 func checkText(v *domain.ValidationError, field, s string, min, max int) string {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	n := utf8.RuneCountInString(s)
-	switch {
+	if !v.CheckText(field, s) {
+		return s
+	}
+	switch n := utf8.RuneCountInString(s); {
 	case n < min:
 		v.Add(field, "is required")
 	case n > max:
 		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }):
-		v.Add(field, "must not contain control characters")
 	}
 	return s
 }
