@@ -53,7 +53,7 @@ test: $(ICALJS) $(AXE) /usr/bin/chromium
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
 	export PODIUM_ICALJS="$(CURDIR)/$(ICALJS)" PODIUM_AXE="$(CURDIR)/$(AXE)"; \
 	$(GO) vet ./...; \
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -parallel 8 ./...
 
 # Speed and capacity against this machine's own ceilings, on a fresh database; see README.
 bench: build

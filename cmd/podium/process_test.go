@@ -149,6 +149,7 @@ func TestSIGTERMEndsStreamsAndExits(t *testing.T) {
 // descriptors: the next stream gets 503 with Retry-After, and ordinary requests are still
 // answered at once.
 func TestStreamsCannotStarveRequests(t *testing.T) {
+	t.Parallel()
 	const fileLimit = 256
 	base, _ := podiumProcess(t, fileLimit)
 	client := streamClient()

@@ -23,6 +23,7 @@ func mustUser(t *testing.T, pool *sqlx.DB, email, role string) *auth.User {
 
 // A token works until it is revoked; a wrong or malformed one never does.
 func TestTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	u := mustUser(t, pool, "orga@example.org", auth.RoleOrganizer)
@@ -71,6 +72,7 @@ func TestTokenLifecycle(t *testing.T) {
 
 // Email addresses are unique whatever their case, and a new user must be well formed.
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	mustUser(t, pool, "Orga@Example.org", auth.RoleOrganizer)
@@ -97,6 +99,7 @@ func TestCreateUser(t *testing.T) {
 // The permission table: admins may do everything, organizers of an event organize it,
 // moderators only moderate it, and nobody may do anything on another event.
 func TestAllowed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	admin := mustUser(t, pool, "admin@example.org", auth.RoleAdmin)

@@ -57,6 +57,7 @@ var anna = calendar.Attendee{Name: "Anna Schmidt", Email: "anna.schmidt@example.
 // The invite puts the websession at 17:00 in Berlin, which is 16:00 UTC after the clock change,
 // with the attendee accepted and not asked to reply.
 func TestInviteAsThunderbirdReadsIt(t *testing.T) {
+	t.Parallel()
 	b := builder(t)
 	cal := icaltest.Parse(t, must(t)(b.Request(websession(), anna, now)))
 	if cal.Method != "REQUEST" || len(cal.Events) != 1 {
@@ -91,6 +92,7 @@ func TestInviteAsThunderbirdReadsIt(t *testing.T) {
 
 // In July Berlin is on summer time: the same 17:00 is 15:00 UTC, and calendars say +02:00.
 func TestSummerTime(t *testing.T) {
+	t.Parallel()
 	it := websession()
 	it.Event.StartsAt = time.Date(2027, 7, 8, 15, 0, 0, 0, time.UTC)
 	it.Event.EndsAt = it.Event.StartsAt.Add(time.Hour)
@@ -103,6 +105,7 @@ func TestSummerTime(t *testing.T) {
 // The VTIMEZONE comes from Go's zone data, so calendars compute the same offsets as Go, also for
 // zones whose rules changed (Brazil dropped summer time in 2019) or have none.
 func TestTimezonesMatchGo(t *testing.T) {
+	t.Parallel()
 	b := builder(t)
 	cases := []struct {
 		zone string
@@ -140,6 +143,7 @@ func TestTimezonesMatchGo(t *testing.T) {
 // An update carries the same UID with a higher SEQUENCE, so calendars move the entry instead of
 // adding a second one; a cancellation names the same UID.
 func TestUpdateAndCancellationFollowTheInvite(t *testing.T) {
+	t.Parallel()
 	b := builder(t)
 	it := websession()
 	first := icaltest.Parse(t, must(t)(b.Request(it, anna, now))).Events[0]
@@ -166,6 +170,7 @@ func TestUpdateAndCancellationFollowTheInvite(t *testing.T) {
 // Whatever people type survives: commas, semicolons, backslashes and line breaks in the title,
 // and a name with a comma and a colon in a quoted parameter. No line is longer than 75 octets.
 func TestTextSurvivesEscapingAndFolding(t *testing.T) {
+	t.Parallel()
 	b := builder(t)
 	it := websession()
 	it.Event.Title = "Kommunen, Länder; Bund \\ alle\r\nzusammen: " + strings.Repeat("Digitalisierung ", 8)
@@ -195,6 +200,7 @@ func TestTextSurvivesEscapingAndFolding(t *testing.T) {
 // The public calendar names no attendee and, because only people with a seat get it, carries no
 // join link; it says the event is online instead.
 func TestPublicCalendarKeepsPersonalThingsOut(t *testing.T) {
+	t.Parallel()
 	b := builder(t)
 	raw := must(t)(b.Publish([]calendar.Item{websession()}, now))
 	cal := icaltest.Parse(t, raw)

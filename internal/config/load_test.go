@@ -17,6 +17,7 @@ func load(env map[string]string) (*config.Config, error) {
 
 // With only a database named, Podium starts with sensible defaults.
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := load(map[string]string{"DATABASE_URL": dbURL})
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +31,7 @@ func TestDefaults(t *testing.T) {
 
 // Each wrong value is named with what is expected, so an operator can fix it without guessing.
 func TestWrongValuesAreNamed(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, value string }{
 		{"DATABASE_URL", ""},
 		{"DATABASE_URL", "mysql://localhost/podium"},
@@ -72,6 +74,7 @@ func TestWrongValuesAreNamed(t *testing.T) {
 
 // All wrong values are reported at once, and secrets never appear in the message.
 func TestAllProblemsAtOnceWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	_, err := load(map[string]string{
 		"DATABASE_URL":          "mysql://admin:db-secret@localhost/podium",
 		"PODIUM_SMTP_URL":       "smtp://user:smtp-secret@mail.example.org?tls=maybe",
@@ -91,6 +94,7 @@ func TestAllProblemsAtOnceWithoutSecrets(t *testing.T) {
 
 // The SMTP URL carries server, port, credentials and TLS mode in one value.
 func TestSMTPURL(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		url       string
 		host      string
@@ -119,6 +123,7 @@ func TestSMTPURL(t *testing.T) {
 
 // Proxies are given as addresses or ranges; a set secret is used as given.
 func TestProxiesAndSecret(t *testing.T) {
+	t.Parallel()
 	secret := strings.Repeat("x", 40)
 	cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1,", "PODIUM_METRICS_ADDR": "127.0.0.1:9090",
 		"PODIUM_SECRET": secret, "PODIUM_RATE_LIMITS": "OFF", "PODIUM_BASE_URL": "https://podium.example.org/"})

@@ -13,6 +13,7 @@ import (
 // A new installation starts from an empty database: the migrations build the whole schema,
 // report it current, and a second run (or several processes at once) changes nothing.
 func TestMigrateFromEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool, err := db.Open(ctx, dbtest.NewEmpty(t), 8)
 	if err != nil {
@@ -59,6 +60,7 @@ func TestMigrateFromEmptyDatabase(t *testing.T) {
 // Sessions run in UTC with a statement timeout, so timestamps come back as stored and no query
 // can hold a connection forever.
 func TestSessionDefaults(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	var tz, timeout string
 	if err := pool.Get(&tz, `SHOW timezone`); err != nil {
@@ -74,6 +76,7 @@ func TestSessionDefaults(t *testing.T) {
 
 // An unreachable database is reported at start, not at the first request.
 func TestOpenUnreachable(t *testing.T) {
+	t.Parallel()
 	_, err := db.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", 2)
 	if err == nil {
 		t.Fatal("Open succeeded against a closed port")

@@ -16,6 +16,7 @@ import (
 // 25 October 2020), hosted by ÖFIT and KGSt with its panel, agenda and the Kommunentyp question,
 // plus a follow-up open for registration; loading it again adds nothing.
 func TestLoadOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)

@@ -26,6 +26,7 @@ func ptr[T any](v T) *T { return &v }
 
 // Every rule of an event names its field when broken, and nothing else.
 func TestValidateNamesTheField(t *testing.T) {
+	t.Parallel()
 	later := func(d time.Duration) *time.Time { return ptr(start.Add(d)) }
 	manyHosts := make([]string, 11)
 	for i := range manyHosts {
@@ -122,6 +123,7 @@ func TestValidateNamesTheField(t *testing.T) {
 
 // Limits count characters, not bytes, and surrounding spaces are forgiven.
 func TestValidateAcceptsTheEdges(t *testing.T) {
+	t.Parallel()
 	in := validInput()
 	in.Title = "  " + strings.Repeat("ä", 200) + "  "
 	in.Slug = strings.Repeat("a", 80)
@@ -144,6 +146,7 @@ func TestValidateAcceptsTheEdges(t *testing.T) {
 
 // Slugs derived from German titles spell umlauts out and stay short.
 func TestDerivedSlugs(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"Digitale Kommune: Eine Typfrage?": "digitale-kommune-eine-typfrage",
 		"Übergänge für Bürgerinnen":        "uebergaenge-fuer-buergerinnen",
@@ -172,6 +175,7 @@ func TestDerivedSlugs(t *testing.T) {
 
 // Validate reads like a check: the form shown again after an error keeps what was typed.
 func TestValidateLeavesTheCallersInputAlone(t *testing.T) {
+	t.Parallel()
 	in := validInput()
 	in.Questions = []Question{{Key: " amt ", Label: " Amt ", Kind: " select ", Options: []string{" a ", "b"}}}
 	if err := in.Validate(); err != nil {
@@ -184,6 +188,7 @@ func TestValidateLeavesTheCallersInputAlone(t *testing.T) {
 
 // Reminder offsets read as people write them.
 func TestOffsetsJSON(t *testing.T) {
+	t.Parallel()
 	b, err := json.Marshal(Offsets{24 * time.Hour, 90 * time.Minute, 45 * time.Minute, 90 * time.Second})
 	if err != nil || string(b) != `["24h","1h30m","45m","1m30s"]` {
 		t.Fatalf("%s, %v", b, err)
@@ -192,6 +197,7 @@ func TestOffsetsJSON(t *testing.T) {
 
 // Registration is open only for published events and only inside the window.
 func TestRegistrationWindow(t *testing.T) {
+	t.Parallel()
 	opens := start.Add(-7 * 24 * time.Hour)
 	e := &Event{Status: StatusPublished, StartsAt: start, RegistrationOpensAt: &opens, RegistrationClosesAt: start}
 	cases := []struct {

@@ -63,6 +63,7 @@ func attendees(t *testing.T, pool *sqlx.DB) *event.Event {
 // The CSV reads back with Go's CSV reader: BOM, the stable header keys, one column per question,
 // umlauts intact, formula-looking values defused, only confirmed attendees by default.
 func TestCSV(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	e := attendees(t, pool)
 	var buf bytes.Buffer
@@ -100,6 +101,7 @@ func TestCSV(t *testing.T) {
 
 // For German Excel: semicolons, German labels, ja/nein; ?status=all includes the waitlist.
 func TestCSVForGermanExcel(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	e := attendees(t, pool)
 	statuses, err := export.ParseStatus("all")
@@ -127,6 +129,7 @@ func TestCSVForGermanExcel(t *testing.T) {
 // The XLSX opens with excelize: one sheet, bold frozen header, dates as date cells in local
 // time, booleans as booleans, formula-looking text defused and no formula anywhere.
 func TestXLSX(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	e := attendees(t, pool)
 	var buf bytes.Buffer

@@ -20,6 +20,7 @@ func zone(t *testing.T, name string) *time.Location {
 // A reader in Berlin sees 17:00 on both sides of the clock change of 25 October 2020, although
 // the instants are 15:00 and 16:00 UTC; other zones are shown in their own time.
 func TestSpanAcrossDaylightSavingChange(t *testing.T) {
+	t.Parallel()
 	berlin := zone(t, "Europe/Berlin")
 	cases := []struct {
 		start, end time.Time
@@ -48,6 +49,7 @@ func utc(y int, m time.Month, d, h, min int) time.Time {
 
 // Short forms as on German forms and lists.
 func TestShortForms(t *testing.T) {
+	t.Parallel()
 	berlin := zone(t, "Europe/Berlin")
 	start := utc(2020, 10, 29, 16, 0)
 	checks := [][2]string{
@@ -69,6 +71,7 @@ func TestShortForms(t *testing.T) {
 
 // Both catalogs hold the same messages, so no page shows a raw message id in either language.
 func TestCatalogsAgree(t *testing.T) {
+	t.Parallel()
 	de, err := i18n.MessageIDs("de")
 	if err != nil {
 		t.Fatal(err)

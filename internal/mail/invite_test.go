@@ -32,6 +32,7 @@ func sendAll(t *testing.T, w *mail.Worker, smtp *mailtest.Server) map[string][]m
 // the calendar as a text/calendar alternative with method=REQUEST on its MIME type, others
 // read the invite.ics attachment; the body carries the join, event and manage links.
 func TestInviteMailStructure(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Digitale Kommune: Vom Typ zur Tat", false)
@@ -72,6 +73,7 @@ func TestInviteMailStructure(t *testing.T) {
 // waitlisted hears nothing. Cancelling the event then reaches all three, each in their words,
 // and removes the entry from the calendar of the one with a seat.
 func TestMovedAndCancelledEvent(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	ctx := context.Background()
@@ -133,6 +135,7 @@ func TestMovedAndCancelledEvent(t *testing.T) {
 
 // Cancelling one's own registration sends METHOD:CANCEL for one's own copy of the event.
 func TestOwnCancellationRemovesTheEntry(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Sprechstunde", false)

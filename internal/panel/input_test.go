@@ -51,6 +51,7 @@ func fieldsOf(t *testing.T, err error) []string {
 // Each limit of a panelist holds at its value and names its field one character past it.
 // Lengths count characters, not bytes, so the limits are tested with umlauts.
 func TestValidatePanelist(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		field  string // "" when the input is valid
@@ -108,6 +109,7 @@ func TestValidatePanelist(t *testing.T) {
 
 // One answer names every bad field of a panelist.
 func TestValidatePanelistNamesEveryField(t *testing.T) {
+	t.Parallel()
 	in := PanelistInput{Name: "", Role: strings.Repeat("x", 201), Organization: strings.Repeat("x", 201),
 		Municipality: "a\nb", Bio: strings.Repeat("x", 5001), Position: ptr(-5)}
 	got := fieldsOf(t, in.Validate())
@@ -119,6 +121,7 @@ func TestValidatePanelistNamesEveryField(t *testing.T) {
 
 // Validation trims what it stores and leaves the caller's input alone.
 func TestValidatePanelistTrims(t *testing.T) {
+	t.Parallel()
 	in := PanelistInput{Name: "  Stadt Köln ", Bio: "\r\n eins\r\nzwei \n"}
 	v, err := in.validate()
 	if err != nil {
@@ -134,6 +137,7 @@ func TestValidatePanelistTrims(t *testing.T) {
 
 // Each rule of an agenda item names its field when broken; the event runs 17:00–18:30 Berlin.
 func TestValidateAgendaItem(t *testing.T) {
+	t.Parallel()
 	e := testEvent()
 	cases := []struct {
 		name   string
@@ -202,6 +206,7 @@ func TestAgendaItemTimesWithinTheYears(t *testing.T) {
 
 // One answer names every bad field of an agenda item.
 func TestValidateAgendaItemNamesEveryField(t *testing.T) {
+	t.Parallel()
 	in := AgendaItemInput{StartsAt: start.Add(-time.Hour), EndsAt: start.Add(-2 * time.Hour),
 		Title: "", Kind: "keynote", Description: strings.Repeat("x", 5001)}
 	got := fieldsOf(t, in.Validate(context.Background(), nil, testEvent()))

@@ -40,6 +40,7 @@ func addPanelist(t *testing.T, pool *sqlx.DB, eventID int64, name string, positi
 // A panelist without a position comes after the others; changes and deletions reach only the
 // panelists of the event named.
 func TestPanelistLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	e := createEvent(t, pool, "websession")
@@ -102,6 +103,7 @@ func TestPanelistLifecycle(t *testing.T) {
 // An agenda item involves only panelists of its own event, each once; its panelists are listed
 // in the panel's order and replaced as a whole by a change.
 func TestAgendaItemPanelists(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	e := createEvent(t, pool, "websession")

@@ -10,6 +10,7 @@ import (
 // Each kind of viewer gets the batch as they may see it: moderators everything, the asker their
 // own waiting question, everybody else approved questions and removals; the id comes last.
 func TestPrepareFramesPerViewer(t *testing.T) {
+	t.Parallel()
 	b := Batch{Through: 42, Items: []Item{
 		{Created: true, Question: Question{ID: 1, Text: "neu und wartend", Participant: "anna", Status: StatusPending}},
 		{Question: Question{ID: 2, Text: "freigegeben", Participant: "anna", Status: StatusApproved, Votes: 3}},
@@ -55,6 +56,7 @@ func TestPrepareFramesPerViewer(t *testing.T) {
 
 // A page too far behind is told to load the list again.
 func TestPrepareFramesReset(t *testing.T) {
+	t.Parallel()
 	f, err := PrepareFrames(Batch{Through: 7, Reset: true})
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +71,7 @@ func TestPrepareFramesReset(t *testing.T) {
 // Text that PostgreSQL cannot store or that nobody types is refused naming the field, before
 // anything is stored: a question or edit with NUL, invalid UTF-8 or control characters.
 func TestQuestionTextMustBeStorable(t *testing.T) {
+	t.Parallel()
 	for _, text := range []string{"Frage\x00mit NUL", "Frage \xff\xfe", "Frage\x1b[31m"} {
 		v := &domain.ValidationError{}
 		checkText(v, "text", text, 1, MaxTextLen)

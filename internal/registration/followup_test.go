@@ -16,6 +16,7 @@ import (
 // answers or working link is left, the counts stay, and nothing more is mailed to them.
 // Attendees of a later event keep their data.
 func TestRetentionErasesEndedEventsOnly(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	ended := newEvent(t, pool, nil)

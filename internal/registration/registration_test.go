@@ -72,6 +72,7 @@ func countStatus(t *testing.T, pool *sqlx.DB, eventID int64) map[string]int {
 // 300 people registering at the same moment for 20 seats: exactly 20 get a seat, 280 wait, and
 // one cancellation promotes exactly one of them.
 func TestNoOverbookingUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	capacity := 20
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &capacity })
@@ -132,6 +133,7 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 
 // Cancellations racing each other never promote more people than seats were freed.
 func TestConcurrentCancellations(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	capacity := 10
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &capacity })
@@ -162,6 +164,7 @@ func TestConcurrentCancellations(t *testing.T) {
 // With double opt-in the registration waits for its email to be confirmed, and only then takes
 // a seat, or a waitlist place if the event filled up meanwhile.
 func TestDoubleOptIn(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	capacity := 1
 	e := newEvent(t, pool, func(in *event.Input) { in.Capacity = &capacity; in.DoubleOptIn = true })
@@ -191,6 +194,7 @@ func TestDoubleOptIn(t *testing.T) {
 // One registration per address and event, whatever the case; closed, cancelled or full events
 // refuse with a reason; bad input names its fields.
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	e := newEvent(t, pool, nil)
@@ -240,6 +244,7 @@ func TestRefusals(t *testing.T) {
 // An attendee can erase their data: the seat goes to the next in line, the token stops working
 // and nothing personal remains.
 func TestErase(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	one := 1
@@ -267,6 +272,7 @@ func TestErase(t *testing.T) {
 
 // A registration left unconfirmed past the deadline can no longer be confirmed and stops counting.
 func TestUnconfirmedRegistrationsExpire(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	e := newEvent(t, pool, func(in *event.Input) { in.DoubleOptIn = true })

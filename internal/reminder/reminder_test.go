@@ -93,6 +93,7 @@ func reminders(t *testing.T, w *mail.Worker, smtp *mailtest.Server, c *clock, at
 // Each offset fires once, at its moment, for the confirmed attendee only: not a minute early,
 // not again, and not for the person on the waitlist.
 func TestEachOffsetFiresOnceForConfirmedAttendees(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	c := &clock{}
@@ -124,6 +125,7 @@ func TestEachOffsetFiresOnceForConfirmedAttendees(t *testing.T) {
 
 // A reminder carries the join link, the time in the event's zone and the manage link.
 func TestReminderContent(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	c := &clock{}
@@ -149,6 +151,7 @@ func TestReminderContent(t *testing.T) {
 
 // When the event moves, the reminders move with it; when it is cancelled, none is sent.
 func TestMovingAndCancellingTheEvent(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	c := &clock{}
@@ -194,6 +197,7 @@ func TestMovingAndCancellingTheEvent(t *testing.T) {
 // Confirming late schedules only the reminders still ahead; one that is still queued when the
 // event has started (the worker was down) is dropped rather than sent.
 func TestNoReminderForAMomentThatHasPassed(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	c := &clock{}
@@ -221,6 +225,7 @@ func TestNoReminderForAMomentThatHasPassed(t *testing.T) {
 
 // Two workers, one of them restarted halfway, send every reminder exactly once.
 func TestTwoWorkersAndARestartSendEachOnce(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	c := &clock{}

@@ -16,6 +16,7 @@ import (
 // the Kommunentyp distribution, the registrations (searchable, escaped), the downloads, and the
 // forms to move the event, give a role and cancel, each logged.
 func TestAdminDashboard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 
 // Only organizers and admins create events, with a token that is valid and not revoked.
 func TestCreateEventNeedsAValidToken(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, memberToken := h.user("member@example.org", auth.RoleMember)
 	orga, orgaToken := h.user("orga@example.org", auth.RoleOrganizer)
@@ -60,6 +61,7 @@ func TestCreateEventNeedsAValidToken(t *testing.T) {
 
 // Bad input is answered with the fields at fault, and nothing is stored.
 func TestCreateEventRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 
@@ -97,6 +99,7 @@ func TestCreateEventRejectsBadInput(t *testing.T) {
 
 // Drafts exist only for their organizers and admins; everyone else gets 404.
 func TestDraftVisibility(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, orgaToken := h.user("orga@example.org", auth.RoleOrganizer)
 	_, otherToken := h.user("other@example.org", auth.RoleOrganizer)
@@ -134,6 +137,7 @@ func TestDraftVisibility(t *testing.T) {
 // Moving a published event raises its revision (the calendar SEQUENCE); other changes do not,
 // and registration that closed at the start follows the start.
 func TestPatchEvent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	e := decode[eventBody](t, h.do("POST", "/api/v1/events", token, validEvent))
@@ -179,6 +183,7 @@ func TestPatchEvent(t *testing.T) {
 
 // Cancelling closes a published event for good; only drafts can be deleted.
 func TestCancelAndDelete(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	e := decode[eventBody](t, h.do("POST", "/api/v1/events", token, validEvent))
@@ -210,6 +215,7 @@ func TestCancelAndDelete(t *testing.T) {
 
 // The public list shows upcoming events soonest first, past ones only when asked, in pages.
 func TestListEvents(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	create := func(title string, start time.Time) {
@@ -262,6 +268,7 @@ func TestListEvents(t *testing.T) {
 
 // The event JSON carries its panel and agenda, and the panel and agenda have lists of their own.
 func TestEventProgrammeInJSON(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	e := decode[eventBody](t, h.do("GET", "/api/v1/events/digitale-kommune-eine-typfrage", "", ""))

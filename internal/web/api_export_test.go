@@ -14,6 +14,7 @@ import (
 // Organizers download the attendee list as CSV or XLSX; nobody else may; a bad option is a
 // problem naming it.
 func TestAttendeeDownloads(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	_, admin := h.user("admin@example.org", "admin")

@@ -11,6 +11,7 @@ import (
 // An organizer makes a colleague moderator of one event: the colleague may then moderate its
 // questions, sees the role in /api/v1/me, and may not change the event itself.
 func TestEventMembers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	_, admin := h.user("admin@example.org", "admin")

@@ -74,6 +74,7 @@ func decodeCreated[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
 // An organizer adds, changes and removes panelists; only the fields a change names change, and
 // the event JSON and the event page show the panel.
 func TestPanelistsAPI(t *testing.T) {
+	t.Parallel()
 	f := newPanelFixture(t)
 	h := f.h
 
@@ -127,6 +128,7 @@ func TestPanelistsAPI(t *testing.T) {
 
 // Every bad field of a panelist is named in one answer; each limit holds at its value.
 func TestPanelistValidationAPI(t *testing.T) {
+	t.Parallel()
 	f := newPanelFixture(t)
 	h := f.h
 	s := strings.Repeat
@@ -170,6 +172,7 @@ func TestPanelistValidationAPI(t *testing.T) {
 // Only the event's organizers change its panel and agenda: others are refused with 403, and
 // requests without credentials with 401.
 func TestPanelAPINeedsOrganizer(t *testing.T) {
+	t.Parallel()
 	f := newPanelFixture(t)
 	h := f.h
 	_, member := h.user("member@example.org", auth.RoleMember)
@@ -202,6 +205,7 @@ func TestPanelAPINeedsOrganizer(t *testing.T) {
 // An organizer builds the agenda: items lie within the event, involve only its panelists, and
 // show up in the event JSON, on the event page and in the event's calendar.
 func TestAgendaAPI(t *testing.T) {
+	t.Parallel()
 	f := newPanelFixture(t)
 	h := f.h
 	erika := decode[panelistBody](t, h.do("POST", f.path, f.token, `{"name": "Erika Mustermann", "position": 2}`))
@@ -282,6 +286,7 @@ func TestAgendaAPI(t *testing.T) {
 
 // Every bad field of an agenda item is named in one answer; each limit holds at its value.
 func TestAgendaValidationAPI(t *testing.T) {
+	t.Parallel()
 	f := newPanelFixture(t)
 	h := f.h
 	s := strings.Repeat

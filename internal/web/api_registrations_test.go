@@ -34,6 +34,7 @@ func publishedEvent(t *testing.T, h *harness, token string, extra string) eventB
 // Registering through the API: seats first, then the waitlist; the event shows the counts;
 // a second registration with the same address is refused.
 func TestRegisterAPI(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	e := publishedEvent(t, h, token, "")
@@ -82,6 +83,7 @@ func TestRegisterAPI(t *testing.T) {
 
 // Every rule refused by field: name, email, consent and the event's own questions.
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	e := publishedEvent(t, h, token, "")
@@ -108,6 +110,7 @@ func TestRegisterValidation(t *testing.T) {
 // The token holder sees, confirms and cancels their registration and can erase it; a cancelled
 // seat goes to the next in line.
 func TestManageByToken(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, orgaToken := h.user("orga@example.org", auth.RoleOrganizer)
 	created := publishedEvent(t, h, orgaToken, `"waitlist": true,`)
@@ -163,6 +166,7 @@ func TestManageByToken(t *testing.T) {
 // Organizers list their event's registrations by status, page through them, mark attendance and
 // move people; nobody else sees the list.
 func TestOrganizerRegistrations(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, orgaToken := h.user("orga@example.org", auth.RoleOrganizer)
 	_, otherToken := h.user("other@example.org", auth.RoleOrganizer)
@@ -220,6 +224,7 @@ func TestOrganizerRegistrations(t *testing.T) {
 // One address may register 30 times a minute; the 31st attempt is told when to come back and
 // changes nothing. PODIUM_RATE_LIMITS=off lifts the limit.
 func TestRegistrationRateLimit(t *testing.T) {
+	t.Parallel()
 	for _, limits := range []bool{true, false} {
 		h := newHarnessWith(t, dbtest.New(t), limits)
 		_, token := h.user("orga@example.org", auth.RoleOrganizer)

@@ -11,6 +11,7 @@ import (
 // Organizers see who changed and exported what, and the event's mail: a failed message shows
 // its error and can be queued again, once.
 func TestAuditLogAndMailDelivery(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	_, admin := h.user("admin@example.org", "admin")

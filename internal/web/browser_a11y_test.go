@@ -52,6 +52,7 @@ func auditPage(t *testing.T, ctx context.Context, axe string) []string {
 // horizontal scrolling at 375 px width or at 200 % zoom, and shows where the keyboard focus is.
 // With PODIUM_SCREENSHOTS set to a folder, the main pages are saved there for the README.
 func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	ctx := context.Background()
 	if err := demo.Load(ctx, pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {

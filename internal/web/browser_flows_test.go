@@ -33,6 +33,7 @@ func fill(label, value string) chromedp.Action[chromedp.Void] {
 // A practitioner registers for the upcoming demo event through the page, confirms with the link
 // from the mail, sees the seat, downloads the invite and cancels.
 func TestBrowserRegistration(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	if err := demo.Load(context.Background(), pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
@@ -77,6 +78,7 @@ func TestBrowserRegistration(t *testing.T) {
 // A form sent empty names each problem next to its field, keeps what was typed, and puts the
 // focus on the summary, so a screen reader reads it first.
 func TestBrowserFormErrors(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	if err := demo.Load(context.Background(), pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
@@ -111,6 +113,7 @@ func TestBrowserFormErrors(t *testing.T) {
 
 // An organizer logs in, opens /admin and downloads the attendee list as CSV.
 func TestBrowserAdminDownload(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	ctx := context.Background()
 	if err := demo.Load(ctx, pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
@@ -158,6 +161,7 @@ func tabTo(expression string) chromedp.Action[chromedp.Void] {
 // The registration form works with the keyboard alone: Tab from the top of the page to each
 // field, type, choose the Kommunentyp by typing, tick the consent with Space, send with Enter.
 func TestBrowserKeyboardRegistration(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	if err := demo.Load(context.Background(), pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)

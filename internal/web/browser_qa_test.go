@@ -19,6 +19,7 @@ import (
 // highlights the question, and every open page shows each change in place, in the right order,
 // without fetching the page or anything else again.
 func TestBrowserLiveQuestions(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	moderatedEvent(t, pool)
 	ctx := context.Background()

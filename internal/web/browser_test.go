@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,10 +14,16 @@ import (
 // chromiumPath is Debian's Chromium, which `make test` installs when it is missing.
 const chromiumPath = "/usr/bin/chromium"
 
+// browserTurn lets one browser test run at a time: the other tests run beside it, but two
+// Chromiums on a small machine make each other's timeouts.
+var browserTurn sync.Mutex
+
 // browser starts a headless Chromium for the test and returns a function that opens a new,
 // separate browser profile (its own cookies): one per person in the scenario.
 func browser(t *testing.T) func() context.Context {
 	t.Helper()
+	browserTurn.Lock()
+	t.Cleanup(browserTurn.Unlock)
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("%s is missing: run the tests with `make test`, which installs Debian's chromium", chromiumPath)
 	}

@@ -45,6 +45,7 @@ func expectCalendar(t *testing.T, rec interface {
 // 2020 and the public download both start at 2020-10-29T16:00Z, 17:00 in Berlin; only the invite
 // names the attendee and the join link, and neither carries the manage link.
 func TestDemoWebsessionCalendars(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	token := registerAt(t, h, demo.WebsessionSlug, "erika@pattensen.example", time.Date(2020, 10, 20, 9, 0, 0, 0, time.UTC))
@@ -81,6 +82,7 @@ func TestDemoWebsessionCalendars(t *testing.T) {
 // The feed holds every published event, past and upcoming, and no draft; the event page links
 // the download and the webcal subscription.
 func TestFeedAndEventPageLinks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	_, organizer := h.user("orga@example.org", "organizer")
@@ -116,6 +118,7 @@ func TestFeedAndEventPageLinks(t *testing.T) {
 
 // Only a confirmed registration has an invite; the manage page offers it then, with the join link.
 func TestInviteNeedsASeat(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	token := registerAt(t, h, demo.FollowUpSlug, "erika@pattensen.example", h.now)
@@ -149,6 +152,7 @@ func TestInviteNeedsASeat(t *testing.T) {
 // Moving a published event through the API raises its revision and queues one update per
 // pending or confirmed attendee, and new reminders; a change of title alone does neither.
 func TestMovingAnEventQueuesUpdates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	_, token := h.user("admin@example.org", "admin")

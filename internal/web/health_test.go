@@ -12,6 +12,7 @@ import (
 
 // A load balancer sees a live process, and whether it can reach its database.
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if rec := h.do("GET", "/healthz", "", ""); rec.Code != http.StatusOK {
 		t.Errorf("healthz: %d", rec.Code)
@@ -36,6 +37,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 // Prometheus sees requests by route and status, latencies and the connection pool.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.do("GET", "/api/v1/events", "", "")
 	h.do("GET", "/api/v1/events/nichts", "", "")
@@ -54,6 +56,7 @@ func TestMetrics(t *testing.T) {
 
 // One log line per request, with the route but no path, email address or token.
 func TestRequestLogsCarryNoPersonalData(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("erika.mustermann@example.org", auth.RoleOrganizer)
 	body := strings.Replace(validEvent, `"status"`, `"organizer_email": "erika.mustermann@example.org", "organizer_name": "Erika Mustermann", "status"`, 1)

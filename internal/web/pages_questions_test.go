@@ -68,6 +68,7 @@ func (h *harness) login(email, password string) *http.Cookie {
 // pending, the moderator logs in, approves and highlights it, and the audience and presenter
 // pages show it. HTML typed into the question is shown as text on every page.
 func TestQuestionPagesWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	ctx := context.Background()
@@ -143,6 +144,7 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 // A form posted from another site is refused, so a foreign page cannot vote or moderate with
 // the visitor's cookies.
 func TestCrossSiteFormIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	req, _ := http.NewRequest("POST", "/events/"+demo.FollowUpSlug+"/questions", strings.NewReader("text=Hallo"))
@@ -162,6 +164,7 @@ func TestCrossSiteFormIsRefused(t *testing.T) {
 // A session ends after two hours without use and after twelve hours in any case; the browser
 // is sent to the login page again.
 func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	eventUser(t, h.pool, 0, "orga@example.org", "")
 	start := h.now
@@ -188,6 +191,7 @@ func TestSessionExpiry(t *testing.T) {
 // Password guessing is limited to 10 attempts a minute per address; the 11th is refused with
 // Retry-After, even with the right password.
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	eventUser(t, h.pool, 0, "orga@example.org", "")
 	for i := range 10 {

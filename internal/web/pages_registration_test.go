@@ -60,6 +60,7 @@ var confirmLink = regexp.MustCompile(`http://podium\.test(/r/[A-Za-z0-9_-]+)/con
 // A practitioner registers with the form, confirms with the button behind the link in the mail, sees the
 // confirmed registration, gets the confirmation with the join link, and cancels.
 func TestRegistrationThroughThePages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	smtp := mailtest.Start(t)
@@ -136,6 +137,7 @@ func TestRegistrationThroughThePages(t *testing.T) {
 // An empty or wrong form comes back with every problem next to its field, a summary that links
 // to them, and everything typed still there; nothing is stored.
 func TestRegistrationFormErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	rec := h.postForm("/events/"+demo.FollowUpSlug+"/registrations", url.Values{"email": {"erika@"}, "organization": {"Stadt <Pattensen>"}})

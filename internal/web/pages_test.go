@@ -20,6 +20,7 @@ func loadDemo(t *testing.T, h *harness) {
 
 // The start page lists what is coming; the 2020 websession appears among past events.
 func TestHomePage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 
@@ -44,6 +45,7 @@ func TestHomePage(t *testing.T) {
 
 // The event page shows the date in German in the event's time zone, the agenda and the panel.
 func TestEventPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 
@@ -77,6 +79,7 @@ func TestEventPage(t *testing.T) {
 
 // Whatever an organizer types is shown as text, never run as markup.
 func TestPagesEscapeText(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, token := h.user("orga@example.org", auth.RoleOrganizer)
 	body := strings.Replace(validEvent, `"Digitale Verwaltung im Gespräch"`, `"<script>alert(1)</script> Sprechstunde"`, 1)
@@ -90,6 +93,7 @@ func TestPagesEscapeText(t *testing.T) {
 // Unknown pages get a German page, unknown API paths a problem; every answer carries the
 // security headers.
 func TestNotFoundAndSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	rec := h.do("GET", "/events/gibt-es-nicht", "", "")
 	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "Seite nicht gefunden") {
@@ -108,6 +112,7 @@ func TestNotFoundAndSecurityHeaders(t *testing.T) {
 
 // The stylesheets the pages link to are served.
 func TestStaticFiles(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, path := range []string{"/static/podium.css", "/static/kern/kern.min.css", "/static/kern/fonts/fira-sans.css"} {
 		rec := h.do("GET", path, "", "")

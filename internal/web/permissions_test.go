@@ -20,6 +20,7 @@ import (
 // of caller, and answers 401 without or with a wrong credential, 403 to those without the role,
 // and never 401 or 403 to those with it (200 for reads).
 func TestPermissionTable(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	ctx := context.Background()

@@ -256,6 +256,7 @@ func moderatedEvent(t *testing.T, pool *sqlx.DB) (path, moderator string) {
 // audience streaming from the second does not see it, and sees it within a second of its
 // approval on the first; the moderator's stream sees it at once.
 func TestApprovalReachesAnotherProcessWithinASecond(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	path, moderator := moderatedEvent(t, pool)
 	first, second := liveServer(t, pool, dbURL), liveServer(t, pool, dbURL)
@@ -300,6 +301,7 @@ func TestApprovalReachesAnotherProcessWithinASecond(t *testing.T) {
 // One vote per participant: voting again changes nothing, taking it back removes it, and
 // only approved questions can be voted for.
 func TestOneVotePerParticipant(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	path, moderator := moderatedEvent(t, pool)
 	srv := liveServer(t, pool, dbURL)
@@ -325,6 +327,7 @@ func TestOneVotePerParticipant(t *testing.T) {
 
 // Only one question is highlighted, however many moderators press the button at once.
 func TestOneHighlightUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	path, moderator := moderatedEvent(t, pool)
 	srv := liveServer(t, pool, dbURL)
@@ -356,6 +359,7 @@ func TestOneHighlightUnderConcurrency(t *testing.T) {
 
 // A moderator of one event cannot moderate another; the audience cannot moderate at all.
 func TestModeratorOfAnotherEvent(t *testing.T) {
+	t.Parallel()
 	pool, dbURL := dbtest.NewWithURL(t)
 	path, moderator := moderatedEvent(t, pool)
 	srv := liveServer(t, pool, dbURL)
@@ -381,6 +385,7 @@ func TestModeratorOfAnotherEvent(t *testing.T) {
 // Questions are 1 to 500 characters after trimming; 501 is refused naming the field, and
 // nothing is stored.
 func TestQuestionLength(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
 	path := "/api/v1/events/" + demo.FollowUpSlug + "/questions"
