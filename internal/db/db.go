@@ -4,12 +4,13 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the PostgreSQL driver behind sqlx
+	"github.com/lib/pq" // the PostgreSQL driver behind sqlx
 )
 
 // statementTimeout bounds every statement on the server side, whatever the caller's context says.
@@ -60,8 +61,29 @@ func withSessionDefaults(databaseURL string) (string, error) {
 	return u.String(), nil
 }
 
-// InTx runs fn in a transaction and commits when fn returns nil; otherwise it rolls back.
+// InTx runs fn in a transaction and commits when fn returns nil; otherwise it rolls back. When
+// PostgreSQL ends the transaction to break a deadlock (two changes of one event taking its rows
+// in opposite order, such as a person confirming while an organizer moves them), fn runs again
+// in a new transaction, a few times at most: fn must do nothing but its database work.
 func InTx(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	var err error
+	for range maxAttempts {
+		if err = inTx(ctx, pool, fn); !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// maxAttempts bounds how often InTx runs a transaction that deadlocked.
+const maxAttempts = 3
+
+func isDeadlock(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "40P01"
+}
+
+func inTx(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
 	tx, err := pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("db: begin: %w", err)

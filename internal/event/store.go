@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,11 +19,19 @@ const columns = `id, slug, title, subtitle, description, starts_at, ends_at, tim
 	registration_closes_at, status, language, double_opt_in, waitlist, moderation,
 	reminder_offsets, revision, version, created_at, updated_at, cancelled_at`
 
+// withQuestions is the event's registration questions as a JSON array, to read one event with
+// its questions in one round trip: every request about an event starts with reading it.
+const withQuestions = `, COALESCE((
+		SELECT json_agg(json_build_object('key', q.key, 'label', q.label, 'kind', q.kind,
+			'options', q.options, 'required', q.required) ORDER BY q.position)
+		FROM event_questions q WHERE q.event_id = events.id), '[]') AS questions_json`
+
 // row is an events row as PostgreSQL returns it; arrays need lib/pq's types to scan.
 type row struct {
 	Event
-	HostsArray   pq.StringArray `db:"hosts"`
-	OffsetsArray pq.Int64Array  `db:"reminder_offsets"`
+	HostsArray    pq.StringArray `db:"hosts"`
+	OffsetsArray  pq.Int64Array  `db:"reminder_offsets"`
+	QuestionsJSON []byte         `db:"questions_json"` // with withQuestions only
 }
 
 func (r *row) event() *Event {
@@ -53,18 +62,18 @@ func BySlug(ctx context.Context, q sqlx.QueryerContext, slug string) (*Event, er
 	if !domain.Storable(slug) {
 		return nil, domain.ErrNotFound
 	}
-	return one(ctx, q, `SELECT `+columns+` FROM events WHERE slug = $1`, slug)
+	return one(ctx, q, `SELECT `+columns+withQuestions+` FROM events WHERE slug = $1`, slug)
 }
 
 // ByID returns the event with that id and its questions.
 func ByID(ctx context.Context, q sqlx.QueryerContext, id int64) (*Event, error) {
-	return one(ctx, q, `SELECT `+columns+` FROM events WHERE id = $1`, id)
+	return one(ctx, q, `SELECT `+columns+withQuestions+` FROM events WHERE id = $1`, id)
 }
 
 // ForUpdate returns the event with that id as it is now, locked until the caller's transaction
 // ends, so that a change is worked out from the current row and not from a copy read earlier.
 func ForUpdate(ctx context.Context, tx *sqlx.Tx, id int64) (*Event, error) {
-	return one(ctx, tx, `SELECT `+columns+` FROM events WHERE id = $1 FOR UPDATE`, id)
+	return one(ctx, tx, `SELECT `+columns+withQuestions+` FROM events WHERE id = $1 FOR UPDATE`, id)
 }
 
 func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Event, error) {
@@ -76,8 +85,13 @@ func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Ev
 		return nil, fmt.Errorf("event: unable to fetch event: %w", err)
 	}
 	e := r.event()
-	if err := attachQuestions(ctx, q, []*Event{e}); err != nil {
-		return nil, err
+	if err := json.Unmarshal(r.QuestionsJSON, &e.Questions); err != nil {
+		return nil, fmt.Errorf("event: unable to read questions: %w", err)
+	}
+	for i := range e.Questions {
+		if e.Questions[i].Options == nil {
+			e.Questions[i].Options = []string{}
+		}
 	}
 	return e, nil
 }

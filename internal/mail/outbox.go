@@ -43,3 +43,13 @@ func EnqueueAt(ctx context.Context, q sqlx.ExecerContext, kind string, registrat
 	}
 	return nil
 }
+
+// Unqueue takes back a message of kind queued for a registration in the same transaction, when
+// what it would say is no longer true (a seat that turned out to be a waitlist place).
+func Unqueue(ctx context.Context, q sqlx.ExecerContext, kind string, registrationID int64) error {
+	query := `DELETE FROM outbox WHERE dedupe_key = $1 AND status = 'queued'`
+	if _, err := q.ExecContext(ctx, query, fmt.Sprintf("registration:%d:%s", registrationID, kind)); err != nil {
+		return fmt.Errorf("mail: unqueue %s: %w", kind, err)
+	}
+	return nil
+}

@@ -104,6 +104,12 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 			return err
 		}
 	}
+	// An event that had no capacity kept no count of its seats.
+	if before.Capacity == nil && after.Capacity != nil {
+		if err := countSeats(ctx, tx, after.ID); err != nil {
+			return err
+		}
+	}
 	// A raised (or lifted) capacity gives its new seats to the people waiting, after the update
 	// mails, so that they get the news of their seat with the event as it is now.
 	_, err := fillFreeSeats(ctx, tx, after.ID, 0, now)

@@ -53,11 +53,11 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 	token := key.Token(salt)
 	var r Registration
 	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		// Without double opt-in the registration counts on a seat; whether it gets one is
+		// decided last, so that the event's row is locked only for the commit.
 		status := StatusPending
 		if !e.DoubleOptIn {
-			if status, err = seatOrWaitlist(ctx, tx, e); err != nil {
-				return err
-			}
+			status = StatusConfirmed
 		}
 		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
 				role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
@@ -68,12 +68,14 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 		if err != nil {
 			return err
 		}
-		if status == StatusConfirmed {
-			if err := reminder.Schedule(ctx, tx, r.ID, now); err != nil {
-				return err
-			}
+		if status == StatusPending {
+			return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
 		}
-		return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
+		out, err := confirmLast(ctx, tx, e.ID, &r, now)
+		if err == nil {
+			r = *out
+		}
+		return err
 	})
 	if isUniqueViolation(err) {
 		return nil, "", errDuplicate
@@ -82,6 +84,51 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 		return nil, "", err
 	}
 	return &r, token, nil
+}
+
+// confirmLast finishes the confirmation of a registration already marked confirmed in this
+// transaction: its reminders and its mail, then, as the last statement, its seat. When no seat
+// is left it goes on the waitlist instead, or, without a waitlist, the transaction fails with
+// errFull.
+func confirmLast(ctx context.Context, tx *sqlx.Tx, eventID int64, r *Registration, now time.Time) (*Registration, error) {
+	if err := reminder.Schedule(ctx, tx, r.ID, now); err != nil {
+		return nil, err
+	}
+	if err := mail.Enqueue(ctx, tx, mail.KindRegistered, r.ID); err != nil {
+		return nil, err
+	}
+	seat, err := holdSeat(ctx, tx, eventID)
+	if err != nil || seat {
+		return r, err
+	}
+	seat, waitlist, err := seatUnderLock(ctx, tx, eventID)
+	switch {
+	case err != nil:
+		return nil, err
+	case seat:
+		return r, nil
+	case !waitlist:
+		return nil, errFull
+	}
+	return waitlistInstead(ctx, tx, r.ID)
+}
+
+// waitlistInstead puts a registration that counted on a seat on the waitlist: no reminders, and
+// the waitlist's mail instead of the seat's. The caller holds the event's lock.
+func waitlistInstead(ctx context.Context, tx *sqlx.Tx, id int64) (*Registration, error) {
+	query := `UPDATE registrations SET status = 'waitlisted', confirmed_at = NULL, updated_at = now()
+		WHERE id = $1 RETURNING ` + columns
+	var r Registration
+	if err := sqlx.GetContext(ctx, tx, &r, query, id); err != nil {
+		return nil, fmt.Errorf("registration: waitlist: %w", err)
+	}
+	if err := reminder.Drop(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	if err := mail.Unqueue(ctx, tx, mail.KindRegistered, id); err != nil {
+		return nil, err
+	}
+	return &r, mail.Enqueue(ctx, tx, mail.KindWaitlisted, id)
 }
 
 func checkOpen(e *event.Event, now time.Time) error {
@@ -96,20 +143,6 @@ func checkOpen(e *event.Event, now time.Time) error {
 	return nil
 }
 
-// seatOrWaitlist takes a seat if one is left, else a place on the waitlist if the event has one.
-func seatOrWaitlist(ctx context.Context, tx *sqlx.Tx, e *event.Event) (string, error) {
-	ok, err := takeSeat(ctx, tx, e.ID)
-	switch {
-	case err != nil:
-		return "", err
-	case ok:
-		return StatusConfirmed, nil
-	case e.Waitlist:
-		return StatusWaitlisted, nil
-	}
-	return "", errFull
-}
-
 // ByToken returns the registration a manage token belongs to.
 func ByToken(ctx context.Context, q sqlx.QueryerContext, token string) (*Registration, error) {
 	return byToken(ctx, q, token, false)
@@ -119,29 +152,38 @@ func ByToken(ctx context.Context, q sqlx.QueryerContext, token string) (*Registr
 // the waitlist if the event filled up meanwhile. Confirming again changes nothing. A registration
 // made before expiredBefore can no longer be confirmed.
 func Confirm(ctx context.Context, pool *sqlx.DB, token string, now, expiredBefore time.Time) (*Registration, error) {
-	return change(ctx, pool, token, func(tx *sqlx.Tx, e *event.Event, r *Registration) (*Registration, error) {
+	eventID, err := eventIDByToken(ctx, pool, token)
+	if err != nil {
+		return nil, err
+	}
+	var out *Registration
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		// The registration first; the event's seat last (confirmLast), as for a registration.
+		r, err := byToken(ctx, tx, token, true)
+		if err != nil {
+			return err
+		}
+		e, err := event.ByID(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		out = r
 		if r.Status != StatusPending {
-			return r, nil
+			return nil
 		}
 		if r.CreatedAt.Before(expiredBefore) {
-			return nil, errExpired
+			return errExpired
 		}
 		if e.Status == event.StatusCancelled {
-			return nil, errCancelled
+			return errCancelled
 		}
-		status, err := seatOrWaitlist(ctx, tx, e)
-		if err != nil {
-			return nil, err
+		if r, err = setStatus(ctx, tx, r.ID, StatusConfirmed); err != nil {
+			return err
 		}
-		if err := mail.Enqueue(ctx, tx, statusMail[status], r.ID); err != nil {
-			return nil, err
-		}
-		out, err := setStatus(ctx, tx, r.ID, status)
-		if err == nil && status == StatusConfirmed {
-			err = reminder.Schedule(ctx, tx, r.ID, now)
-		}
-		return out, err
+		out, err = confirmLast(ctx, tx, e.ID, r, now)
+		return err
 	})
+	return out, err
 }
 
 // Cancel cancels a registration. A freed seat goes to the first person on the waitlist, who is

@@ -11,31 +11,96 @@ import (
 	"github.com/podium-events/podium/internal/reminder"
 )
 
-// lockEvent takes the event's row lock. Every change of seats locks the event first and the
-// registrations after, always in this order, so that concurrent changes queue instead of
-// deadlocking.
+// The seat counter: events.confirmed_count counts the confirmed registrations of an event that
+// has a capacity. An event without one keeps no count, so its registrations never queue on its
+// row; when a capacity is set, the count is made afresh (countSeats).
+
+// lockEvent takes the event's seat lock. Changes that free seats or move people between the
+// waitlist and the seats lock the event first and the registrations after, always in this
+// order, so that they queue instead of deadlocking. The lock is FOR NO KEY UPDATE, the one an
+// update of the seat counter takes: it leaves alone the key-share locks that new
+// registrations hold through their foreign key, so those never wait for it nor it for them.
 func lockEvent(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
-	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM events WHERE id = $1 FOR UPDATE`, eventID); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID); err != nil {
 		return fmt.Errorf("registration: lock event: %w", err)
 	}
 	return nil
 }
 
-// takeSeat counts one more confirmed registration if the event has a seat left.
-func takeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
-	query := `UPDATE events SET confirmed_count = confirmed_count + 1
-		WHERE id = $1 AND (capacity IS NULL OR confirmed_count < capacity)`
-	res, err := tx.ExecContext(ctx, query, eventID)
-	if err != nil {
-		return false, fmt.Errorf("registration: take seat: %w", err)
+// holdSeat gives a registration that becomes confirmed its seat. It is the last statement of its
+// transaction, after every other write, because the event's row stays locked from here to the
+// commit: a registration rush then queues on the event for one statement and the commit, not
+// for the whole registration. An event without a capacity is not locked at all, only
+// key-shared as every registration's foreign key does anyway, which also notices a capacity
+// set meanwhile. It reports false when no seat was left, or the event changed meanwhile:
+// the caller then decides with seatUnderLock.
+func holdSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
+	query := `WITH unlimited AS (
+			SELECT id FROM events WHERE id = $1 AND capacity IS NULL FOR KEY SHARE
+		), counted AS (
+			UPDATE events SET confirmed_count = confirmed_count + 1
+			WHERE id = $1 AND capacity IS NOT NULL AND confirmed_count < capacity
+			RETURNING id
+		)
+		SELECT EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)`
+	var ok bool
+	if err := sqlx.GetContext(ctx, tx, &ok, query, eventID); err != nil {
+		return false, fmt.Errorf("registration: hold seat: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return ok, nil
 }
 
+// seatUnderLock decides a seat with the event locked, for a registration holdSeat found no seat
+// for. Holding the lock, it sees every seat freed before and every later change of seats waits
+// for it, so a person put on the waitlist here is in line when the next seat frees. waitlist
+// tells whether the event has a waitlist, as it is now.
+func seatUnderLock(ctx context.Context, tx *sqlx.Tx, eventID int64) (seat, waitlist bool, err error) {
+	var e struct {
+		Capacity  *int `db:"capacity"`
+		Confirmed int  `db:"confirmed_count"`
+		Waitlist  bool `db:"waitlist"`
+	}
+	err = sqlx.GetContext(ctx, tx, &e, `SELECT capacity, confirmed_count, waitlist FROM events WHERE id = $1 FOR NO KEY UPDATE`, eventID)
+	if err != nil {
+		return false, false, fmt.Errorf("registration: seat: %w", err)
+	}
+	if e.Capacity == nil {
+		return true, e.Waitlist, nil
+	}
+	if e.Confirmed >= *e.Capacity {
+		return false, e.Waitlist, nil
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE events SET confirmed_count = confirmed_count + 1 WHERE id = $1`, eventID)
+	if err != nil {
+		return false, false, fmt.Errorf("registration: seat: %w", err)
+	}
+	return true, e.Waitlist, nil
+}
+
+// takeSeat counts one more confirmed registration if the event has a seat left; the caller
+// holds the event's lock.
+func takeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
+	seat, _, err := seatUnderLock(ctx, tx, eventID)
+	return seat, err
+}
+
+// freeSeat gives a confirmed registration's seat back; the caller holds the event's lock.
 func freeSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE events SET confirmed_count = confirmed_count - 1 WHERE id = $1`, eventID); err != nil {
+	query := `UPDATE events SET confirmed_count = confirmed_count - 1 WHERE id = $1 AND capacity IS NOT NULL`
+	if _, err := tx.ExecContext(ctx, query, eventID); err != nil {
 		return fmt.Errorf("registration: free seat: %w", err)
+	}
+	return nil
+}
+
+// countSeats counts an event's seats afresh, when it gets a capacity after having none; the
+// caller holds the event's lock, so no registration of it is between its seat and its commit.
+func countSeats(ctx context.Context, tx sqlx.ExecerContext, eventID int64) error {
+	query := `UPDATE events SET confirmed_count = (
+			SELECT count(*) FROM registrations WHERE event_id = $1 AND status = 'confirmed')
+		WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, query, eventID); err != nil {
+		return fmt.Errorf("registration: count seats: %w", err)
 	}
 	return nil
 }
@@ -64,7 +129,7 @@ func fillFreeSeats(ctx context.Context, tx sqlx.ExtContext, eventID, skip int64,
 			RETURNING ` + columns + `
 		), counted AS (
 			UPDATE events SET confirmed_count = confirmed_count + (SELECT count(*) FROM promoted)
-			WHERE id = $1 AND EXISTS (SELECT 1 FROM promoted)
+			WHERE id = $1 AND capacity IS NOT NULL AND EXISTS (SELECT 1 FROM promoted)
 		)
 		SELECT ` + columns + ` FROM promoted ORDER BY created_at, id`
 	var promoted []Registration
