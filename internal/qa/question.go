@@ -156,29 +156,40 @@ func Highlighted(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Qu
 // Vote counts the participant's vote for an approved question, once; voting again changes
 // nothing. Unvote takes it back.
 func Vote(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, participant string, up bool) (*Question, error) {
+	// One statement records the vote and counts it, or finds it recorded already: while an
+	// audience votes, the question's row is locked for that statement and the change's number.
+	change := `INSERT INTO question_votes (question_id, participant) SELECT id, $3 FROM target
+			ON CONFLICT DO NOTHING RETURNING question_id`
+	delta := 1
+	if !up {
+		change = `DELETE FROM question_votes v USING target
+			WHERE v.question_id = target.id AND v.participant = $3 RETURNING v.question_id`
+		delta = -1
+	}
+	query := `WITH target AS (
+			SELECT id FROM questions WHERE id = $1 AND event_id = $2 AND status = 'approved'
+		), changed AS (` + change + `
+		), counted AS (
+			UPDATE questions AS q SET votes = votes + $4 FROM changed WHERE q.id = changed.question_id
+			RETURNING ` + columns + `, true AS counted
+		)
+		SELECT ` + strings.ReplaceAll(columns, "q.", "c.") + `, c.counted FROM counted c
+		UNION ALL
+		SELECT ` + columns + `, false FROM questions q
+		WHERE q.id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM counted)`
 	var out Question
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		if err := sqlx.GetContext(ctx, tx, &out, `SELECT `+columns+`, false AS own, false AS voted FROM questions q
-			WHERE q.id = $1 AND q.event_id = $2 AND q.status = 'approved' FOR UPDATE`, questionID, eventID); err != nil {
+		var row struct {
+			Question
+			Counted bool `db:"counted"`
+		}
+		if err := sqlx.GetContext(ctx, tx, &row, query, questionID, eventID, participant, delta); err != nil {
 			return notFound(err)
 		}
-		query := `INSERT INTO question_votes (question_id, participant) VALUES ($1, $2) ON CONFLICT DO NOTHING`
-		delta := 1
-		if !up {
-			query, delta = `DELETE FROM question_votes WHERE question_id = $1 AND participant = $2`, -1
-		}
-		res, err := tx.ExecContext(ctx, query, questionID, participant)
-		if err != nil {
-			return fmt.Errorf("qa: vote: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			out.Voted, out.Own = up, out.Participant == participant
+		out = row.Question
+		out.Voted, out.Own = up, out.Participant == participant
+		if !row.Counted {
 			return nil
-		}
-		query = `UPDATE questions AS q SET votes = votes + $2 WHERE id = $1
-			RETURNING ` + columns + `, q.participant = $3 AS own, $4::boolean AS voted`
-		if err := sqlx.GetContext(ctx, tx, &out, query, questionID, delta, participant, up); err != nil {
-			return fmt.Errorf("qa: vote: %w", err)
 		}
 		return publish(ctx, tx, eventID, "updated", questionID)
 	})
