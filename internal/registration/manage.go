@@ -13,7 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/reminder"
 )
 
@@ -29,10 +29,10 @@ var (
 
 // statusMail is the message that tells a person their registration's new status.
 var statusMail = map[string]string{
-	StatusPending:    mail.KindConfirm,
-	StatusConfirmed:  mail.KindRegistered,
-	StatusWaitlisted: mail.KindWaitlisted,
-	StatusCancelled:  mail.KindCancelled,
+	StatusPending:    outbox.KindConfirm,
+	StatusConfirmed:  outbox.KindRegistered,
+	StatusWaitlisted: outbox.KindWaitlisted,
+	StatusCancelled:  outbox.KindCancelled,
 }
 
 // Register records a registration and returns it with its manage token, which the caller
@@ -73,7 +73,7 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 				return err
 			}
 		}
-		return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
+		return outbox.Enqueue(ctx, tx, statusMail[status], r.ID)
 	})
 	if isUniqueViolation(err) {
 		return nil, "", errDuplicate
@@ -133,7 +133,7 @@ func Confirm(ctx context.Context, pool *sqlx.DB, token string, now, expiredBefor
 		if err != nil {
 			return nil, err
 		}
-		if err := mail.Enqueue(ctx, tx, statusMail[status], r.ID); err != nil {
+		if err := outbox.Enqueue(ctx, tx, statusMail[status], r.ID); err != nil {
 			return nil, err
 		}
 		out, err := setStatus(ctx, tx, r.ID, status)
