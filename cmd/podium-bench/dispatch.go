@@ -53,7 +53,8 @@ func (b *bench) dispatchSetup(ctx context.Context) (*dispatch, error) {
 		close: func() { pool.Close(); stopSink() }}, nil
 }
 
-// reminders runs the reminder dispatch of each size against its ceiling.
+// reminders runs the mail scenarios: dispatch of each size against its ceiling, a mail server
+// that refuses for a while, and a worker killed mid-batch.
 func (b *bench) reminders(ctx context.Context, sizes []int) error {
 	d, err := b.dispatchSetup(ctx)
 	if err != nil {
@@ -65,7 +66,10 @@ func (b *bench) reminders(ctx context.Context, sizes []int) error {
 			return err
 		}
 	}
-	return nil
+	if err := b.refusal(ctx, d, 2_000); err != nil {
+		return err
+	}
+	return b.killed(ctx, d, 5_000)
 }
 
 // queueReminders stores a new event with n confirmed registrations, each with a reminder due

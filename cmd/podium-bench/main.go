@@ -44,6 +44,7 @@ type bench struct {
 	clients      int
 	// mailConcurrency is the senders of the mail worker and the goroutines of its ceiling.
 	mailConcurrency int
+	refuseFor       time.Duration
 	log             *slog.Logger
 	results         []result
 }
@@ -53,7 +54,7 @@ func main() {
 	flag.StringVar(&b.binary, "podium", ".data/bin/podium", "the podium binary to start")
 	flag.DurationVar(&b.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	flag.IntVar(&b.clients, "clients", 32, "concurrent clients of the throughput scenarios")
-	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders, shutdown)")
+	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders (with the mail faults), shutdown)")
 	live := flag.String("live", "1000:10,5000:20", "open pages and votes per second of the live audience scenarios")
 	flag.DurationVar(&b.liveDuration, "live-duration", 20*time.Second, "how long voters vote in the live audience scenarios")
 	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
@@ -61,6 +62,7 @@ func main() {
 	attendees := flag.Int("attendees", 100_000, "attendees in the export scenario")
 	reminders := flag.String("reminders", "10000,100000", "sizes of the reminder dispatch scenario (due reminders, comma-separated)")
 	flag.IntVar(&b.mailConcurrency, "mail-concurrency", 4, "senders of the mail worker, and goroutines of its ceiling")
+	flag.DurationVar(&b.refuseFor, "refuse-for", time.Minute, "how long the mail server refuses in the refusal scenario")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process (which runs the mail worker) to this file")
 	flag.Parse()
 	b.dbURL = os.Getenv("DATABASE_URL")
