@@ -161,7 +161,7 @@ func (w *Worker) Run(ctx context.Context) {
 // round trip is not in the senders' way.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	w.init()
-	p := &pass{w: w, held: map[int64]time.Time{}, results: make(chan outbox.Result, w.Batch)}
+	p := &pass{w: w, held: map[int64]time.Time{}, results: make(chan outbox.Result, w.Batch), events: map[int64]*programme{}}
 	var senders sync.WaitGroup
 	for range w.Concurrency {
 		lane := make(chan *job, w.Batch/w.Concurrency+1)
@@ -211,6 +211,9 @@ type pass struct {
 	results chan outbox.Result
 	done    atomic.Int64
 
+	// events are the events the claiming goroutine looked up, by id.
+	events map[int64]*programme
+
 	mu   sync.Mutex
 	held map[int64]time.Time
 }
@@ -225,8 +228,13 @@ type job struct {
 	loaded      time.Time
 }
 
-// maxRecord bounds the outcomes recorded in one statement.
-const maxRecord = 500
+// Outcomes are recorded together: those of up to recordEvery, at most maxRecord in one statement.
+// A statement per few messages would cost the database more than the messages themselves; a
+// worker that dies repeats at most what it sent in that time, with the same Message-IDs.
+const (
+	recordEvery = 10 * time.Millisecond
+	maxRecord   = 500
+)
 
 // claim claims batch after batch until nothing is due, prepares the messages and hands them to
 // the senders.
@@ -244,7 +252,7 @@ func (p *pass) claim(ctx context.Context) error {
 			p.held[m.ID] = until
 		}
 		p.mu.Unlock()
-		jobs, err := p.prepare(ctx, ms)
+		jobs, err := p.prepare(ctx, ms, true)
 		if err != nil {
 			return err
 		}
@@ -260,8 +268,11 @@ func (p *pass) claim(ctx context.Context) error {
 }
 
 // prepare asks the directory what the messages say, their recipients in one question and each
-// event once, and renders those that still apply, each event's with one batch renderer.
-func (p *pass) prepare(ctx context.Context, ms []outbox.Message) ([]*job, error) {
+// event once, and renders those that still apply, each event's with one batch renderer. The
+// claiming goroutine (shared) keeps an event it looked up for half of fresh, so that batch after
+// batch of one event's reminders does not ask for it again; a sender refreshing a message that
+// waited asks anew.
+func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([]*job, error) {
 	w := p.w
 	ids := make([]int64, len(ms))
 	for i, m := range ms {
@@ -273,8 +284,10 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message) ([]*job, error)
 		return nil, err
 	}
 	now := w.Now()
-	events := map[int64]*event.Event{}
-	batches := map[int64]*Batch{}
+	events := map[int64]*programme{}
+	if shared {
+		events = p.events
+	}
 	jobs := make([]*job, len(ms))
 	for i, m := range ms {
 		j := &job{m: m, loaded: loaded}
@@ -284,22 +297,34 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message) ([]*job, error)
 			j.skip = errRecipientErased
 			continue
 		}
-		e, ok := events[r.EventID]
-		if !ok {
-			var agenda []panel.AgendaItem
-			if e, agenda, err = w.Directory.Event(ctx, r.EventID); err != nil {
+		ev := events[r.EventID]
+		if ev == nil || time.Since(ev.loaded) > fresh/2 {
+			ev = &programme{loaded: time.Now()}
+			e, agenda, err := w.Directory.Event(ctx, r.EventID)
+			if err != nil {
 				return nil, err
 			}
-			events[r.EventID], batches[r.EventID] = e, w.Renderer.Batch(e, agenda, now)
+			ev.e, ev.batch = e, w.Renderer.Batch(e, agenda, now)
+			events[r.EventID] = ev
 		}
-		if !stillApplies(m.Kind, r.Status, e, now) {
+		if ev.loaded.Before(j.loaded) {
+			j.loaded = ev.loaded
+		}
+		if !stillApplies(m.Kind, r.Status, ev.e, now) {
 			j.skip = errNoLongerApplies
 			continue
 		}
 		j.name, j.email = r.Name, r.Email
-		j.msg, j.skip = batches[r.EventID].Render(m.ID, m.MessageID, m.Kind, r)
+		j.msg, j.skip = ev.batch.Render(m.ID, m.MessageID, m.Kind, r)
 	}
 	return jobs, nil
+}
+
+// programme is an event as the directory told it, with the renderer of its mails.
+type programme struct {
+	e      *event.Event
+	batch  *Batch
+	loaded time.Time
 }
 
 // deliver sends one prepared message and hands on the outcome. A message it does not send
@@ -311,7 +336,7 @@ func (p *pass) deliver(ctx context.Context, j *job) {
 			return
 		}
 		if time.Since(j.loaded) > fresh {
-			again, err := p.prepare(ctx, []outbox.Message{j.m})
+			again, err := p.prepare(ctx, []outbox.Message{j.m}, false)
 			if err != nil {
 				w.Log.Error("mail worker", "error", err)
 				return
@@ -358,6 +383,7 @@ func (p *pass) outcome(m outbox.Message, err error) outbox.Result {
 func (p *pass) record(ctx context.Context) {
 	for first := range p.results {
 		batch := []outbox.Result{first}
+		gather := time.NewTimer(recordEvery)
 	more:
 		for len(batch) < maxRecord {
 			select {
@@ -366,10 +392,11 @@ func (p *pass) record(ctx context.Context) {
 					break more
 				}
 				batch = append(batch, r)
-			default:
+			case <-gather.C:
 				break more
 			}
 		}
+		gather.Stop()
 		recorded, err := p.w.queue.Record(ctx, batch)
 		// Recorded or not, the messages are no longer this pass's to renew or give back: if
 		// recording failed, their leases run out and they go out again, with their Message-IDs.
