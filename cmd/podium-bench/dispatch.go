@@ -108,48 +108,44 @@ func (b *bench) worker(d *dispatch) *mail.Worker {
 		Log: slog.New(slog.DiscardHandler), Poll: 10 * time.Millisecond, Concurrency: b.mailConcurrency}
 }
 
-// dispatchRounds is how many times the worker and its ceiling take turns: the load that others
-// put on a shared machine changes from second to second, and taking turns lays it on both alike.
-const dispatchRounds = 5
-
-// reminderDispatch: n due reminders sent by the outbox worker to the sink, against the fair
+// reminderDispatch: n due reminders drained by the outbox worker to the sink, against the fair
 // ceiling: a bare go-mail loop with as many goroutines as the worker has senders, each keeping
 // its connection open and sending one pre-rendered message over and over to the same sink. The
-// two take turns, n/5 messages each time, and each is measured over all its turns.
+// load others put on a shared machine changes from second to second, so each sends n twice, in
+// the order ceiling, worker, worker, ceiling, and each is measured over both of its turns.
 func (b *bench) reminderDispatch(ctx context.Context, d *dispatch, n int) error {
-	var bareSent, workerSent int
 	var bareTook, workerTook time.Duration
-	for round := range dispatchRounds {
-		size := n / dispatchRounds
-		if round < n%dispatchRounds {
-			size++
-		}
-		e, err := d.queueReminders(ctx, size)
+	for _, worker := range []bool{false, true, true, false} {
+		e, err := d.queueReminders(ctx, n)
 		if err != nil {
+			return err
+		}
+		// Queued over days in real life, not a moment before: PostgreSQL's own upkeep after the
+		// bulk insert is done before the clock starts, for both alike.
+		if _, err := d.pool.ExecContext(ctx, `VACUUM (ANALYZE) outbox, registrations`); err != nil {
 			return err
 		}
 		start := time.Now()
-		sent, err := b.bareLoop(ctx, d, e, size)
+		if worker {
+			err = b.drain(ctx, d, n)
+			workerTook += time.Since(start)
+		} else {
+			err = b.bareLoop(ctx, d, e, n)
+			bareTook += time.Since(start)
+		}
 		if err != nil {
 			return err
 		}
-		bareSent, bareTook = bareSent+sent, bareTook+time.Since(start)
-		start = time.Now()
-		if sent, err = b.drain(ctx, d, size); err != nil {
-			return err
-		}
-		workerSent, workerTook = workerSent+sent, workerTook+time.Since(start)
 	}
-	rate, ceiling := float64(workerSent)/workerTook.Seconds(), float64(bareSent)/bareTook.Seconds()
+	rate, ceiling := float64(2*n)/workerTook.Seconds(), float64(2*n)/bareTook.Seconds()
 	b.add(result{Scenario: fmt.Sprintf("6 reminder dispatch, %d due", n), Value: rate, Unit: "mails/s", Ceiling: ceiling,
 		Against: fmt.Sprintf("bare go-mail loop, %d kept connections", b.mailConcurrency), Target: "≥ 0.8", Met: met(rate >= 0.8*ceiling),
-		Note: fmt.Sprintf("all sent in %s, in %d turns with the ceiling", workerTook.Round(time.Millisecond), dispatchRounds)})
+		Note: fmt.Sprintf("all sent in %s (mean of 2 turns, between 2 of the ceiling)", (workerTook / 2).Round(time.Millisecond))})
 	return nil
 }
 
-// drain runs an outbox worker in this process until n more messages reached the sink, and
-// returns how many did.
-func (b *bench) drain(ctx context.Context, d *dispatch, n int) (int, error) {
+// drain runs an outbox worker in this process until n more messages reached the sink.
+func (b *bench) drain(ctx context.Context, d *dispatch, n int) error {
 	w := b.worker(d)
 	workerCtx, stop := context.WithCancel(ctx)
 	start, sent := time.Now(), d.sink.Count()
@@ -162,17 +158,15 @@ func (b *bench) drain(ctx context.Context, d *dispatch, n int) (int, error) {
 	<-done
 	w.Sender.(*mail.SMTPSender).Close()
 	if got := d.sink.Count() - sent; got < n {
-		return got, fmt.Errorf("reminders: the worker sent %d of %d in 30 minutes", got, n)
+		return fmt.Errorf("reminders: the worker sent %d of %d in 30 minutes", got, n)
 	}
-	return n, nil
+	return nil
 }
 
 // bareLoop sends n copies of one rendered reminder from as many goroutines as the worker has
-// senders, each over one connection it dials once and keeps, set up as the worker's are, and
-// returns how many arrived.
-func (b *bench) bareLoop(ctx context.Context, d *dispatch, e *event.Event, n int) (int, error) {
+// senders, each over one connection it dials once and keeps, set up as the worker's are.
+func (b *bench) bareLoop(ctx context.Context, d *dispatch, e *event.Event, n int) error {
 	sender := mail.NewSMTPSender(d.sink.Config(), mail.DefaultLease)
-	sent := d.sink.Count()
 	var wg sync.WaitGroup
 	errs := make(chan error, b.mailConcurrency)
 	for i := range b.mailConcurrency {
@@ -181,7 +175,7 @@ func (b *bench) bareLoop(ctx context.Context, d *dispatch, e *event.Event, n int
 			Recipient: &registration.Recipient{Name: "Teilnehmer", Email: "erinnerung@kommune.example", Language: "de",
 				Status: "confirmed", ManageToken: randomHex(16)}})
 		if err != nil {
-			return 0, err
+			return err
 		}
 		per := n / b.mailConcurrency
 		if i < n%b.mailConcurrency {
@@ -208,7 +202,7 @@ func (b *bench) bareLoop(ctx context.Context, d *dispatch, e *event.Event, n int
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, fmt.Errorf("bare go-mail loop: %w", err)
+		return fmt.Errorf("bare go-mail loop: %w", err)
 	}
-	return d.sink.Count() - sent, nil
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -105,7 +106,6 @@ type shared struct {
 type body struct {
 	parts []string
 	slots []slot
-	size  int
 }
 
 type slot int
@@ -117,7 +117,7 @@ const (
 
 // cut splits a rendered body at the markers of greeting and token.
 func cut(rendered, greeting, token string) body {
-	b := body{size: len(rendered)}
+	var b body
 	for {
 		g, t := strings.Index(rendered, greeting), strings.Index(rendered, token)
 		if g < 0 && t < 0 {
@@ -133,21 +133,32 @@ func cut(rendered, greeting, token string) body {
 	}
 }
 
-// fill puts a recipient's greeting and token where the markers were.
-func (b body) fill(greeting, token string) string {
-	var out strings.Builder
-	out.Grow(b.size + len(greeting) + len(b.slots)*len(token))
-	for i, p := range b.parts {
-		out.WriteString(p)
-		if i < len(b.slots) {
+// writer writes the body with a recipient's greeting and token where the markers were.
+func (b body) writer(greeting, token string) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		var written int64
+		put := func(s string) error {
+			n, err := io.WriteString(w, s)
+			written += int64(n)
+			return err
+		}
+		for i, p := range b.parts {
+			if err := put(p); err != nil {
+				return written, err
+			}
+			if i == len(b.slots) {
+				break
+			}
+			fill := token
 			if b.slots[i] == greetingSlot {
-				out.WriteString(greeting)
-			} else {
-				out.WriteString(token)
+				fill = greeting
+			}
+			if err := put(fill); err != nil {
+				return written, err
 			}
 		}
+		return written, nil
 	}
-	return out.String()
 }
 
 // Batch returns a batch renderer for mails about e.
@@ -167,8 +178,6 @@ func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.R
 		return nil, err
 	}
 	greeting := rd.messages.T(lang, "mail.greeting", map[string]any{"Name": r.Name})
-	text := sh.text.fill(greeting, r.ManageToken)
-	html := sh.html.fill(htmltemplate.HTMLEscapeString(greeting), r.ManageToken)
 
 	msg := gomail.NewMsg()
 	msg.FromMailAddress(rd.from)
@@ -185,8 +194,9 @@ func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.R
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Content-Language", lang)
-	msg.SetBodyString(gomail.TypeTextPlain, text)
-	msg.AddAlternativeString(gomail.TypeTextHTML, html)
+	// The bodies are written from their shared parts when the message is sent, not copied here.
+	msg.SetBodyWriter(gomail.TypeTextPlain, sh.text.writer(greeting, r.ManageToken))
+	msg.AddAlternativeWriter(gomail.TypeTextHTML, sh.html.writer(htmltemplate.HTMLEscapeString(greeting), r.ManageToken))
 	if invite := inviteMethod(kind, r.Status, r.HadSeat); invite != "" {
 		b.attachCalendar(msg, invite, r)
 	}
