@@ -48,8 +48,8 @@ type smtpConn struct {
 	used   time.Time
 }
 
-// NewSMTPSender returns a sender for the configured server whose sends always end within half a
-// lease (see Longest): each step gets an eighth of the lease, 30 s at most.
+// NewSMTPSender returns a sender for the configured server whose sends end within half the
+// worker's lease and a second (see Longest): each step gets an eighth of the lease, 30 s at most.
 func NewSMTPSender(cfg *config.SMTP, lease time.Duration) *SMTPSender {
 	return &SMTPSender{cfg: cfg, timeout: min(maxStepTimeout, lease/8)}
 }

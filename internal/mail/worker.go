@@ -1,3 +1,7 @@
+// Package mail sends Podium's messages: a worker that claims due messages from the outbox
+// under a lease and sends them with go-mail over kept connections, the SMTP and file senders,
+// and the templates that render the messages. What a message says of its recipient and event it
+// asks the domain for (Directory); the outbox table itself belongs to package outbox.
 package mail
 
 import (
@@ -30,10 +34,11 @@ type Directory interface {
 
 // Worker sends due outbox messages. Any number of workers, in any number of processes, may run.
 // A worker claims a batch of due messages in one short statement, which leases them to it; it
-// sends them outside any transaction, Concurrency at a time, each sender over a connection it
-// keeps open; and it records each outcome in one more short statement, which applies only while
-// the lease is its own. It renews the leases of the messages it holds; a worker that dies leaves
-// leases that run out, and its messages go to whichever worker claims them next.
+// renders each once and sends them outside any transaction, Concurrency at a time, each sender
+// over a connection it keeps open; and it records the outcomes in short statements (those of up
+// to 10 ms together), each applying only while the lease is its own. It renews the leases of
+// the messages it holds; a worker that dies leaves leases that run out, and its messages go to
+// whichever worker claims them next.
 //
 // Delivery is at least once: a worker that dies after the mail server took a message but before
 // the outcome was recorded leaves it queued, and it goes out again after its lease ran out, with
@@ -157,8 +162,7 @@ func (w *Worker) Run(ctx context.Context) {
 // or ctx ends, and returns how many it dealt with: sent, retried later, failed or dropped.
 //
 // One goroutine claims and renders, each sender sends over its own connection, and one goroutine
-// records outcomes: whatever results are ready go into one statement, so that the database
-// round trip is not in the senders' way.
+// records the outcomes, so that no database round trip is in the senders' way.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	w.init()
 	p := &pass{w: w, held: map[int64]time.Time{}, results: make(chan outbox.Result, w.Batch), events: map[int64]*programme{}}

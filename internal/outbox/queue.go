@@ -49,8 +49,8 @@ func NewName() string {
 	return fmt.Sprintf("%s/%d/%08x", host, os.Getpid(), rand.Uint32())
 }
 
-// Claim leases up to limit messages that are due at due, oldest first, skipping those another
-// worker holds, and returns them, oldest first, with the time until which their lease holds at least, by this
+// Claim leases up to limit messages that are due at due, skipping those another worker holds,
+// and returns them, oldest first, with the time until which their lease holds at least, by this
 // process's clock.
 func (q *Queue) Claim(ctx context.Context, due time.Time, limit int) ([]Message, time.Time, error) {
 	held := time.Now().Add(q.Lease)
