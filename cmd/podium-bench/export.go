@@ -65,3 +65,29 @@ func (b *bench) export(ctx context.Context, s *server, n int) error {
 	}
 	return nil
 }
+
+// runMeasured runs cmd and returns its peak resident memory, read from VmHWM while it runs:
+// the rusage of a child also counts the memory of the parent it was forked from.
+func runMeasured(cmd *exec.Cmd) (int64, error) {
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var peak int64
+	for {
+		if hwm := statusKB(cmd.Process.Pid, "VmHWM:") * 1024; hwm > peak {
+			peak = hwm
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				return 0, fmt.Errorf("%v\n%s", err, out.String())
+			}
+			return peak, nil
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,8 +42,11 @@ type bench struct {
 	only         string
 	httpCeiling  float64 // requests/s of /healthz, measured by the registrations scenario
 	clients      int
-	log          *slog.Logger
-	results      []result
+	// mailConcurrency is the senders of the mail worker and the goroutines of its ceiling.
+	mailConcurrency int
+	refuseFor       time.Duration
+	log             *slog.Logger
+	results         []result
 }
 
 func main() {
@@ -49,21 +54,40 @@ func main() {
 	flag.StringVar(&b.binary, "podium", ".data/bin/podium", "the podium binary to start")
 	flag.DurationVar(&b.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	flag.IntVar(&b.clients, "clients", 32, "concurrent clients of the throughput scenarios")
-	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders, shutdown)")
+	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders (with the mail faults), shutdown)")
 	live := flag.String("live", "1000:10,5000:20", "open pages and votes per second of the live audience scenarios")
 	flag.DurationVar(&b.liveDuration, "live-duration", 20*time.Second, "how long voters vote in the live audience scenarios")
 	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
 	fanout := flag.String("fanout", "1000,5000,10000", "audience sizes of the live fan-out")
 	attendees := flag.String("attendees", "10000,100000,1000000", "sizes of the attendee lists in the export scenario")
-	reminders := flag.Int("reminders", 10_000, "due reminders in the dispatch scenario")
+	reminders := flag.String("reminders", "10000,100000", "sizes of the reminder dispatch scenario (due reminders, comma-separated)")
+	flag.IntVar(&b.mailConcurrency, "mail-concurrency", 4, "senders of the mail worker, and goroutines of its ceiling")
+	flag.DurationVar(&b.refuseFor, "refuse-for", time.Minute, "how long the mail server refuses in the refusal scenario")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process (which runs the mail worker) to this file")
 	flag.Parse()
 	b.dbURL = os.Getenv("DATABASE_URL")
 	if b.dbURL == "" {
 		fmt.Fprintln(os.Stderr, "podium-bench: DATABASE_URL is not set; run `make bench`")
 		os.Exit(2)
 	}
+	sizes, err := parseSizes(*reminders)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "podium-bench: -reminders:", err)
+		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "podium-bench: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
-	if err := b.run(ctx, *fanout, *live, *attendees, *reminders); err != nil {
+	if err := b.run(ctx, *fanout, *live, *attendees, sizes); err != nil {
 		fmt.Fprintln(os.Stderr, "podium-bench:", err)
 		os.Exit(1)
 	}
@@ -76,7 +100,7 @@ func main() {
 	fmt.Printf("\nJSON: %s\n", *out)
 }
 
-func (b *bench) run(ctx context.Context, fanout, live, attendees string, reminders int) error {
+func (b *bench) run(ctx context.Context, fanout, live, attendees string, reminders []int) error {
 	srv, err := b.start(ctx)
 	if err != nil {
 		return err
@@ -104,6 +128,19 @@ func (b *bench) run(ctx context.Context, fanout, live, attendees string, reminde
 		}
 	}
 	return nil
+}
+
+// parseSizes reads a comma-separated list of positive whole numbers.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive whole number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func (b *bench) add(r result) {

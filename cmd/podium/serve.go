@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,6 +171,11 @@ func background(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (func(conte
 		go func() {
 			defer close(done)
 			w.Run(ctx)
+			if c, ok := w.Sender.(io.Closer); ok {
+				if err := c.Close(); err != nil {
+					log.Warn("closing the mail server connections", "error", err)
+				}
+			}
 		}()
 		ticker := time.NewTicker(sweepInterval)
 		defer ticker.Stop()
@@ -212,17 +218,19 @@ func newWorker(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (*mail.Worke
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := mail.NewRenderer(messages, cfg.BaseURL, cfg.MailFrom, auth.ManageKey(cfg.Secret))
+	renderer, err := mail.NewRenderer(messages, cfg.BaseURL, cfg.MailFrom)
 	if err != nil {
 		return nil, err
 	}
 	var sender mail.Sender = mail.FileSender{Dir: cfg.MailDir}
 	if cfg.SMTP != nil {
-		sender = mail.NewSMTPSender(cfg.SMTP)
+		sender = mail.NewSMTPSender(cfg.SMTP, cfg.MailLease)
 	} else {
 		log.Info("no PODIUM_SMTP_URL: mail is written as .eml files", "dir", cfg.MailDir)
 	}
-	return &mail.Worker{Pool: pool, Sender: sender, Renderer: renderer, Log: log}, nil
+	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: auth.ManageKey(cfg.Secret)},
+		Sender: sender, Renderer: renderer, Log: log,
+		Concurrency: cfg.MailConcurrency, Rate: cfg.MailRate, Lease: cfg.MailLease}, nil
 }
 
 // requireSecret refuses to run without PODIUM_SECRET: mailed manage links are derived from it,

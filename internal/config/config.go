@@ -22,11 +22,18 @@ type Config struct {
 	DBMaxConns  int
 	Addr        string
 	// MetricsAddr, when set, is the only address serving /metrics; empty: the main address does.
-	MetricsAddr    string
-	BaseURL        *url.URL
-	SMTP           *SMTP // nil: mail is written as .eml files into MailDir
-	MailDir        string
-	MailFrom       *mail.Address
+	MetricsAddr string
+	BaseURL     *url.URL
+	SMTP        *SMTP // nil: mail is written as .eml files into MailDir
+	MailDir     string
+	MailFrom    *mail.Address
+	// MailConcurrency is how many messages a worker sends at once, each over a kept connection.
+	MailConcurrency int
+	// MailRate bounds the messages a worker sends per second; 0: no bound.
+	MailRate float64
+	// MailLease is how long claimed messages stay with their worker unless it renews them: the
+	// messages of a worker that died go out again after this.
+	MailLease      time.Duration
 	Secret         []byte
 	SecretIsRandom bool
 	RetentionDays  int
@@ -48,6 +55,15 @@ type SMTP struct {
 	// TLS is "none", "starttls" or "tls".
 	TLS string
 }
+
+// Bounds of the mail settings: a few dozen connections already exceed what mail providers
+// accept from one client, and a lease must outlast a send to a slow server.
+const (
+	maxMailConcurrency = 64
+	maxMailRate        = 100_000
+	minMailLease       = 10 * time.Second
+	maxMailLease       = time.Hour
+)
 
 // minSecretLen keeps signatures made with PODIUM_SECRET out of brute-force reach.
 const minSecretLen = 32
@@ -127,6 +143,32 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 		bad("PODIUM_MAIL_FROM", "must be a mail address such as \"Podium <podium@example.org>\", got %q", from)
 	} else {
 		c.MailFrom = a
+	}
+
+	c.MailConcurrency = 4
+	if v := get("PODIUM_MAIL_CONCURRENCY", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxMailConcurrency {
+			bad("PODIUM_MAIL_CONCURRENCY", "must be a whole number from 1 to %d, got %q", maxMailConcurrency, v)
+		}
+		c.MailConcurrency = n
+	}
+
+	if v := get("PODIUM_MAIL_RATE", ""); v != "" && !strings.EqualFold(v, "unlimited") {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(r > 0 && r <= maxMailRate) {
+			bad("PODIUM_MAIL_RATE", "must be messages per second, more than 0 and at most %d (such as 20 or 0.5), or unlimited, got %q", maxMailRate, v)
+		}
+		c.MailRate = r
+	}
+
+	c.MailLease = 4 * time.Minute
+	if v := get("PODIUM_MAIL_LEASE", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < minMailLease || d > maxMailLease {
+			bad("PODIUM_MAIL_LEASE", "must be a duration from %v to %v, such as 4m, got %q", minMailLease, maxMailLease, v)
+		}
+		c.MailLease = d
 	}
 
 	if v := getenv("PODIUM_SECRET"); v != "" {

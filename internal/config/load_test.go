@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podium-events/podium/internal/config"
 )
@@ -24,7 +25,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != ":8080" || c.BaseURL.String() != "http://localhost:8080" || c.RetentionDays != 180 ||
 		!c.RateLimits || c.SMTP != nil || c.MailFrom.Address != "podium@localhost" || !c.SecretIsRandom ||
-		c.DBMaxConns < 2 || len(c.TrustedProxies) != 0 || c.MailDir != ".data/mail" || c.MetricsAddr != "" {
+		c.DBMaxConns < 2 || len(c.TrustedProxies) != 0 || c.MailDir != ".data/mail" || c.MetricsAddr != "" ||
+		c.MailConcurrency != 4 || c.MailRate != 0 || c.MailLease != 4*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -47,6 +49,17 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_SMTP_URL", "smtp://mail.example.org:0"},
 		{"PODIUM_SMTP_URL", "smtp://mail.example.org?tls=maybe"},
 		{"PODIUM_MAIL_FROM", "not an address"},
+		{"PODIUM_MAIL_CONCURRENCY", "0"},
+		{"PODIUM_MAIL_CONCURRENCY", "65"},
+		{"PODIUM_MAIL_CONCURRENCY", "viele"},
+		{"PODIUM_MAIL_RATE", "0"},
+		{"PODIUM_MAIL_RATE", "-20"},
+		{"PODIUM_MAIL_RATE", "NaN"},
+		{"PODIUM_MAIL_RATE", "20/s"},
+		{"PODIUM_MAIL_RATE", "1e9"},
+		{"PODIUM_MAIL_LEASE", "5s"},
+		{"PODIUM_MAIL_LEASE", "2h"},
+		{"PODIUM_MAIL_LEASE", "lang"},
 		{"PODIUM_SECRET", "too-short"},
 		{"PODIUM_SECRET", "  " + strings.Repeat(" ", 40) + "x"},
 		{"PODIUM_RETENTION_DAYS", "0"},
@@ -135,5 +148,30 @@ func TestProxiesAndSecret(t *testing.T) {
 	}
 	if string(cfg.Secret) != secret || cfg.SecretIsRandom || cfg.RateLimits || cfg.BaseURL.String() != "https://podium.example.org" || cfg.MetricsAddr != "127.0.0.1:9090" {
 		t.Errorf("config %+v", cfg)
+	}
+}
+
+// The mail worker's pace: senders at once, messages per second (fractions allowed, "unlimited"
+// spelled out if one likes), and how long a claimed message stays with its worker.
+func TestMailSettings(t *testing.T) {
+	cases := []struct {
+		env         map[string]string
+		concurrency int
+		rate        float64
+		lease       time.Duration
+	}{
+		{map[string]string{"PODIUM_MAIL_CONCURRENCY": "16", "PODIUM_MAIL_RATE": "20"}, 16, 20, 4 * time.Minute},
+		{map[string]string{"PODIUM_MAIL_RATE": "0.5", "PODIUM_MAIL_LEASE": "30s"}, 4, 0.5, 30 * time.Second},
+		{map[string]string{"PODIUM_MAIL_RATE": "Unlimited", "PODIUM_MAIL_CONCURRENCY": "1"}, 1, 0, 4 * time.Minute},
+	}
+	for _, c := range cases {
+		c.env["DATABASE_URL"] = dbURL
+		cfg, err := load(c.env)
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		if cfg.MailConcurrency != c.concurrency || cfg.MailRate != c.rate || cfg.MailLease != c.lease {
+			t.Errorf("%v: concurrency %d, rate %v, lease %v", c.env, cfg.MailConcurrency, cfg.MailRate, cfg.MailLease)
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/mail/mailtest"
+	"github.com/podium-events/podium/internal/outbox"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // FuzzAddresses renders a mail for any recipient and organizer name, sends it to the in-process
@@ -27,19 +29,19 @@ func FuzzAddresses(f *testing.F) {
 		f.Fatal(err)
 	}
 	base, _ := url.Parse("https://podium.example.org")
-	rd, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@podium.example.org"}, key)
+	rd, err := mail.NewRenderer(messages, base, &netmail.Address{Name: "Podium", Address: "podium@podium.example.org"})
 	if err != nil {
 		f.Fatal(err)
 	}
 	smtp := mailtest.Start(f)
-	sender := mail.NewSMTPSender(smtp.Config())
+	sender := mail.NewSMTPSender(smtp.Config(), mail.DefaultLease)
 	start := time.Date(2027, 3, 4, 16, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, name, organizer string) {
 		e := &event.Event{ID: 1, Slug: "fest", Title: "Fest", StartsAt: start, EndsAt: start.Add(time.Hour),
 			Timezone: "Europe/Berlin", Status: event.StatusPublished, Language: "de",
 			OrganizerName: organizer, OrganizerEmail: "orga@example.org"}
-		m := mail.Message{OutboxID: 1, Kind: mail.KindConfirm, Event: e, Now: start.Add(-time.Hour),
-			Recipient: mail.Recipient{RegistrationID: 1, Name: name, Email: "anna@example.org", Language: "de", Status: "pending"}}
+		m := mail.Message{OutboxID: 1, Kind: outbox.KindConfirm, Event: e, Now: start.Add(-time.Hour),
+			Recipient: &registration.Recipient{RegistrationID: 1, Name: name, Email: "anna@example.org", Language: "de", Status: "pending", ManageToken: "t"}}
 		msg, err := rd.Render(m)
 		if err != nil {
 			t.Fatalf("render: %v", err)

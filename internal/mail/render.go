@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"mime"
 	"net/mail"
 	"net/url"
@@ -16,25 +17,14 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/registration"
 	"github.com/podium-events/podium/templates"
 )
-
-// Recipient is the person a message goes to and what the message needs to know of them.
-type Recipient struct {
-	RegistrationID int64
-	Name           string
-	Email          string
-	Language       string
-	Status         string
-	TokenSalt      []byte
-	// HadSeat tells whether the person was ever confirmed, and so has the event in their calendar.
-	HadSeat bool
-}
 
 // Message is an outbox entry with everything its mail shows.
 type Message struct {
@@ -43,7 +33,7 @@ type Message struct {
 	// attempt to send it; empty for a mail rendered outside the outbox, which gets a random one.
 	MessageID string
 	Kind      string
-	Recipient Recipient
+	Recipient *registration.Recipient
 	Event     *event.Event
 	Agenda    []panel.AgendaItem
 	Now       time.Time
@@ -57,12 +47,11 @@ type Renderer struct {
 	html     *htmltemplate.Template
 	baseURL  *url.URL
 	from     *mail.Address
-	key      auth.ManageKey
 	calendar *calendar.Builder
 }
 
 // NewRenderer parses the mail templates; a broken template fails the start.
-func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address, key auth.ManageKey) (*Renderer, error) {
+func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address) (*Renderer, error) {
 	text, err := texttemplate.ParseFS(templates.FS, "mail/message.txt")
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
@@ -71,7 +60,7 @@ func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address, ke
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
-	return &Renderer{messages: messages, text: text, html: html, baseURL: baseURL, from: from, key: key,
+	return &Renderer{messages: messages, text: text, html: html, baseURL: baseURL, from: from,
 		calendar: calendar.New(baseURL, messages)}, nil
 }
 
@@ -86,25 +75,163 @@ type content struct {
 	Footer                         string
 }
 
+// Render builds the mail of one outbox entry on its own; a worker renders many with a Batch.
+func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
+	return rd.Batch(m.Event, m.Agenda, m.Now).Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient)
+}
+
+// Batch renders the mails about one event, as it is at now, to any number of recipients, one
+// goroutine at a time. The bodies of each kind of mail, language and recipient status are
+// rendered once, with markers where the recipient's greeting and manage token go (the subject,
+// dates and times, facts and labels do not depend on the person); each mail then only puts in
+// its recipient's words and links and adds the calendar, which names the attendee.
+type Batch struct {
+	rd     *Renderer
+	e      *event.Event
+	agenda []panel.AgendaItem
+	now    time.Time
+	loc    *time.Location
+	shared map[string]*shared // by kind, language and status
+	// greeting and token mark where a recipient's greeting and manage token go: random letters
+	// and digits, which no template escapes and nobody can type into a name or title.
+	greeting, token string
+}
+
+// shared is what the mails of one kind, language and recipient status have in common.
+type shared struct {
+	subject    string
+	text, html body
+}
+
+// body is a rendered body cut at its markers: parts[0], a greeting or token (slots[0]),
+// parts[1], … and the last part.
+type body struct {
+	parts []string
+	slots []slot
+}
+
+type slot int
+
+const (
+	greetingSlot slot = iota
+	tokenSlot
+)
+
+// cut splits a rendered body at the markers of greeting and token.
+func cut(rendered, greeting, token string) body {
+	var b body
+	for {
+		g, t := strings.Index(rendered, greeting), strings.Index(rendered, token)
+		if g < 0 && t < 0 {
+			b.parts = append(b.parts, rendered)
+			return b
+		}
+		at, marker, s := g, greeting, greetingSlot
+		if g < 0 || t >= 0 && t < g {
+			at, marker, s = t, token, tokenSlot
+		}
+		b.parts, b.slots = append(b.parts, rendered[:at]), append(b.slots, s)
+		rendered = rendered[at+len(marker):]
+	}
+}
+
+// writer writes the body with a recipient's greeting and token where the markers were.
+func (b body) writer(greeting, token string) func(io.Writer) (int64, error) {
+	return func(w io.Writer) (int64, error) {
+		var written int64
+		put := func(s string) error {
+			n, err := io.WriteString(w, s)
+			written += int64(n)
+			return err
+		}
+		for i, p := range b.parts {
+			if err := put(p); err != nil {
+				return written, err
+			}
+			if i == len(b.slots) {
+				break
+			}
+			fill := token
+			if b.slots[i] == greetingSlot {
+				fill = greeting
+			}
+			if err := put(fill); err != nil {
+				return written, err
+			}
+		}
+		return written, nil
+	}
+}
+
+// Batch returns a batch renderer for mails about e.
+func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Time) *Batch {
+	return &Batch{rd: rd, e: e, agenda: agenda, now: now, loc: e.Zone(), shared: map[string]*shared{},
+		greeting: "podium" + randomHex(12) + "greeting", token: "podium" + randomHex(12) + "token"}
+}
+
 // Render builds the mail of one outbox entry. Mails that give a seat carry the personal invite,
 // an update carries it with the new SEQUENCE, and a cancellation removes the entry from the
 // calendar of whoever had a seat.
-func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
-	r, e := m.Recipient, m.Event
+func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient) (*gomail.Msg, error) {
+	rd := b.rd
 	lang := i18n.Lang(r.Language)
+	sh, err := b.bodies(kind, lang, r.Status)
+	if err != nil {
+		return nil, err
+	}
+	greeting := rd.messages.T(lang, "mail.greeting", map[string]any{"Name": r.Name})
+
+	// A name formatted into "name" <address> by hand broke at a double quote or a trailing
+	// backslash ("no angle-addr"), and every mail to that person failed. The To header is written
+	// by address, and the recipient given to go-mail as Bcc, which it sends to without a header.
+	msg := gomail.NewMsg()
+	from := rd.sender(b.e, lang)
+	if back, err := mail.ParseAddress(from.String()); err != nil || *back != *from {
+		return nil, fmt.Errorf("mail: the sender %q cannot be written as an address", from.Name)
+	}
+	msg.FromMailAddress(from)
+	msg.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), address(headerName(r.Name), r.Email))
+	msg.AddBccMailAddress(&mail.Address{Address: r.Email})
+	msg.Subject(sh.subject)
+	unique := strings.ReplaceAll(messageID, "-", "")
+	if unique == "" {
+		unique = randomHex(8)
+	}
+	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", outboxID, unique, rd.baseURL.Hostname()))
+	msg.SetDate()
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	msg.SetGenHeader("Content-Language", lang)
+	// The bodies are written from their shared parts when the message is sent, not copied here.
+	msg.SetBodyWriter(gomail.TypeTextPlain, sh.text.writer(greeting, r.ManageToken))
+	msg.AddAlternativeWriter(gomail.TypeTextHTML, sh.html.writer(htmltemplate.HTMLEscapeString(greeting), r.ManageToken))
+	if invite := inviteMethod(kind, r.Status, r.HadSeat); invite != "" {
+		if err := b.attachCalendar(msg, invite, r); err != nil {
+			return nil, err
+		}
+	}
+	return msg, nil
+}
+
+// bodies returns the subject and bodies that the mails of one kind, language and recipient
+// status share, rendering them the first time.
+func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
+	key := kind + "/" + lang + "/" + status
+	if sh, ok := b.shared[key]; ok {
+		return sh, nil
+	}
+	rd, e, loc := b.rd, b.e, b.loc
 	t := func(id string, data map[string]any) string { return rd.messages.T(lang, id, data) }
-	loc := e.Zone()
 	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang), "Time": i18n.Clock(e.StartsAt, loc, lang)}
-	token := rd.key.Token(r.TokenSalt)
 	c := content{
 		Lang:        lang,
-		Subject:     t("mail."+m.Kind+".subject", data),
-		Greeting:    t("mail.greeting", map[string]any{"Name": r.Name}),
-		Intro:       t(introID(m.Kind, r.Status), data),
+		Subject:     t("mail."+kind+".subject", data),
+		Greeting:    b.greeting,
+		Intro:       t(introID(kind, status), data),
 		EventLabel:  t("mail.event", nil),
 		EventURL:    rd.link("/events/" + e.Slug),
 		ManageLabel: t("mail.manage", nil),
-		ManageURL:   rd.link("/r/" + token),
+		ManageURL:   rd.link("/r/" + b.token),
 		Footer:      t("mail.footer", nil),
 		Facts: [][2]string{
 			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
@@ -114,13 +241,12 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	if e.Location != "" {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})
 	}
-	if m.Kind == KindConfirm || m.Kind == KindUpdated && r.Status == "pending" {
-		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+token+"/confirm")
+	if kind == outbox.KindConfirm || kind == outbox.KindUpdated && status == "pending" {
+		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.token+"/confirm")
 	}
 	// Only people holding a seat when the mail goes out get the join link, and Outlook shows
 	// this body rather than the invite's description, so the link is here as well.
-	invite := inviteMethod(m.Kind, r)
-	if r.Status == "confirmed" && (invite == "REQUEST" || m.Kind == KindReminder) && e.OnlineURL != "" {
+	if status == "confirmed" && (inviteMethod(kind, status, false) == "REQUEST" || kind == outbox.KindReminder) && e.OnlineURL != "" {
 		c.JoinLabel, c.JoinURL = t("mail.join", nil), e.OnlineURL
 	}
 
@@ -131,48 +257,22 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	if err := rd.html.Execute(&html, c); err != nil {
 		return nil, fmt.Errorf("mail: render html: %w", err)
 	}
-
-	// A name formatted into "name" <address> by hand broke at a double quote or a trailing
-	// backslash ("no angle-addr"), and every mail to that person failed. The To header is written
-	// by address, and the recipient given to go-mail as Bcc, which it sends to without a header.
-	msg := gomail.NewMsg()
-	from := rd.sender(e, lang)
-	if back, err := mail.ParseAddress(from.String()); err != nil || *back != *from {
-		return nil, fmt.Errorf("mail: the sender %q cannot be written as an address", from.Name)
-	}
-	msg.FromMailAddress(from)
-	msg.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), address(headerName(r.Name), r.Email))
-	msg.AddBccMailAddress(&mail.Address{Address: r.Email})
-	msg.Subject(oneLine(c.Subject))
-	unique := strings.ReplaceAll(m.MessageID, "-", "")
-	if unique == "" {
-		unique = randomHex(8)
-	}
-	msg.SetMessageIDWithValue(fmt.Sprintf("podium.%d.%s@%s", m.OutboxID, unique, rd.baseURL.Hostname()))
-	msg.SetDate()
-	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
-	msg.SetGenHeader("Content-Language", lang)
-	msg.SetBodyString(gomail.TypeTextPlain, text.String())
-	msg.AddAlternativeString(gomail.TypeTextHTML, html.String())
-	if invite != "" {
-		if err := rd.attachCalendar(msg, invite, m); err != nil {
-			return nil, err
-		}
-	}
-	return msg, nil
+	sh := &shared{subject: oneLine(c.Subject),
+		text: cut(text.String(), b.greeting, b.token), html: cut(html.String(), b.greeting, b.token)}
+	b.shared[key] = sh
+	return sh, nil
 }
 
 // inviteMethod is the iCalendar method a mail carries, or "" for none. An invite, which holds
 // the join link, goes only to someone holding a seat now.
-func inviteMethod(kind string, r Recipient) string {
+func inviteMethod(kind, status string, hadSeat bool) string {
 	switch kind {
-	case KindRegistered, KindPromoted, KindUpdated:
-		if r.Status == "confirmed" {
+	case outbox.KindRegistered, outbox.KindPromoted, outbox.KindUpdated:
+		if status == "confirmed" {
 			return "REQUEST"
 		}
-	case KindCancelled, KindEventCancelled:
-		if r.HadSeat {
+	case outbox.KindCancelled, outbox.KindEventCancelled:
+		if hadSeat {
 			return "CANCEL"
 		}
 	}
@@ -183,8 +283,8 @@ func inviteMethod(kind string, r Recipient) string {
 // differently for someone who has not confirmed yet or is on the waitlist.
 func introID(kind, status string) string {
 	switch {
-	case kind == KindUpdated && status == "pending",
-		kind == KindEventCancelled && (status == "pending" || status == "waitlisted"):
+	case kind == outbox.KindUpdated && status == "pending",
+		kind == outbox.KindEventCancelled && (status == "pending" || status == "waitlisted"):
 		return "mail." + kind + ".intro_" + status
 	}
 	return "mail." + kind + ".intro"
@@ -193,20 +293,21 @@ func introID(kind, status string) string {
 // attachCalendar adds the calendar twice, as the clients want it: as a text/calendar
 // alternative with the method on the MIME type (Outlook and Gmail show their invitation card
 // only then), and as an attachment for clients that ignore alternatives.
-func (rd *Renderer) attachCalendar(msg *gomail.Msg, method string, m Message) error {
-	item := calendar.Item{Event: m.Event, Agenda: m.Agenda}
-	who := calendar.Attendee{Name: m.Recipient.Name, Email: m.Recipient.Email, Language: m.Recipient.Language}
-	ics, err := rd.calendar.Request(item, who, m.Now)
+func (b *Batch) attachCalendar(msg *gomail.Msg, method string, r *registration.Recipient) error {
+	item := calendar.Item{Event: b.e, Agenda: b.agenda}
+	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language}
+	ics, err := b.rd.calendar.Request(item, who, b.now)
 	name := "invite.ics"
 	if method == "CANCEL" {
-		ics, err = rd.calendar.Cancel(item, who, m.Now)
+		ics, err = b.rd.calendar.Cancel(item, who, b.now)
 		name = "cancel.ics"
 	}
 	if err != nil {
 		return fmt.Errorf("mail: render the calendar: %w", err)
 	}
 	msg.AddAlternativeString(gomail.ContentType("text/calendar; method="+method), string(ics))
-	return msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
+	msg.AttachReader(name, bytes.NewReader(ics), gomail.WithFileContentType("application/ics"))
+	return nil
 }
 
 func (rd *Renderer) link(path string) string {

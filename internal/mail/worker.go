@@ -1,36 +1,76 @@
+// Package mail sends Podium's messages: a worker that claims due messages from the outbox
+// under a lease and sends them with go-mail over kept connections, the SMTP and file senders,
+// and the templates that render the messages. What a message says of its recipient and event it
+// asks the domain for (Directory); the outbox table itself belongs to package outbox.
 package mail
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"runtime/debug"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/time/rate"
 
-	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/registration"
 )
 
-// Worker sends due outbox messages. Any number of workers, in any number of processes, may run:
-// each message is claimed with FOR UPDATE SKIP LOCKED and marked sent in the same transaction.
+// Directory is what the worker asks the domain about the messages it sends: whom each goes to,
+// and the event it is about, as they are when it goes out. The domain packages own that data
+// and its SQL; registration.Directory implements this.
+type Directory interface {
+	// Recipients returns the recipients of the registrations by id, leaving out the erased.
+	Recipients(ctx context.Context, registrationIDs []int64) (map[int64]*registration.Recipient, error)
+	// Event returns the event with its agenda.
+	Event(ctx context.Context, id int64) (*event.Event, []panel.AgendaItem, error)
+}
+
+// Worker sends due outbox messages. Any number of workers, in any number of processes, may run.
+// A worker claims a batch of due messages in one short statement, which leases them to it; it
+// renders each once and sends them outside any transaction, Concurrency at a time, each sender
+// over a connection it keeps open; and it records the outcomes in short statements (those of up
+// to 10 ms together), each applying only while the lease is its own. It renews the leases of
+// the messages it holds; a worker that dies leaves leases that run out, and its messages go to
+// whichever worker claims them next.
+//
 // Delivery is at least once: a worker that dies after the mail server took a message but before
-// that transaction commits leaves the message queued, and it goes out again, with the same
-// Message-ID, so that mail clients show it once.
+// the outcome was recorded leaves it queued, and it goes out again after its lease ran out, with
+// the same Message-ID, so that mail clients show it once. Two workers never send one message at
+// the same time: a message is sent only while its lease has at least SendTimeout to run, and a
+// send never takes longer.
 type Worker struct {
-	Pool     *sqlx.DB
-	Sender   Sender
-	Renderer *Renderer
-	Log      *slog.Logger
-	Now      func() time.Time
-	// Concurrency is the number of messages sent at once (default 4).
+	Pool      *sqlx.DB
+	Directory Directory
+	Sender    Sender
+	Renderer  *Renderer
+	Log       *slog.Logger
+	Now       func() time.Time
+	// Name names the worker's leases (default: host, process and a random part).
+	Name string
+	// Concurrency is the number of messages sent at once, each over a connection of its own
+	// (default 4).
 	Concurrency int
+	// Rate bounds the messages sent per second by this worker (default 0: no bound).
+	Rate float64
+	// Batch is how many messages are claimed at once (default 25 per sender, and no more than
+	// two seconds' worth under a Rate).
+	Batch int
+	// Lease is how long claimed messages stay with the worker unless it renews them, which it
+	// does every quarter of it (default 4 min, at least 1.5 × SendTimeout). A crashed worker's
+	// messages go out again after this.
+	Lease time.Duration
+	// SendTimeout is the longest one send takes (default: what the Sender says, if it says,
+	// else 30 s).
+	SendTimeout time.Duration
 	// Poll is how long an idle worker waits before looking again (default 1 s).
 	Poll time.Duration
 	// RetryBase is the first retry delay; each further attempt doubles it, up to an hour
@@ -38,51 +78,79 @@ type Worker struct {
 	RetryBase time.Duration
 	// MaxAttempts after which a message is marked failed (default 10: about 4 hours of trying).
 	MaxAttempts int
+
+	setup   sync.Once
+	queue   *outbox.Queue
+	limiter *rate.Limiter
 }
 
-const maxRetryDelay = time.Hour
+const (
+	// DefaultLease is how long claimed messages stay with a worker unless it renews them.
+	DefaultLease  = 4 * time.Minute
+	maxRetryDelay = time.Hour
+	// fresh is how old what a message says of its recipient and event may be when it is sent;
+	// older (it waited behind a slow server), it is looked up again, so that a person who
+	// cancelled or erased their data meanwhile is not written to.
+	fresh = time.Second
+)
 
-func (w *Worker) defaults() {
-	if w.Concurrency == 0 {
-		w.Concurrency = 4
-	}
-	if w.Poll == 0 {
-		w.Poll = time.Second
-	}
-	if w.RetryBase == 0 {
-		w.RetryBase = 30 * time.Second
-	}
-	if w.MaxAttempts == 0 {
-		w.MaxAttempts = 10
-	}
-	if w.Now == nil {
-		w.Now = time.Now
-	}
+// init fills in the defaults, once, before the first use.
+func (w *Worker) init() {
+	w.setup.Do(func() {
+		if w.Concurrency <= 0 {
+			w.Concurrency = 4
+		}
+		if w.Batch <= 0 {
+			w.Batch = 25 * w.Concurrency
+			if w.Rate > 0 {
+				w.Batch = max(1, min(w.Batch, int(2*w.Rate)))
+			}
+		}
+		if w.SendTimeout <= 0 {
+			w.SendTimeout = 30 * time.Second
+			if s, ok := w.Sender.(interface{ Longest() time.Duration }); ok {
+				w.SendTimeout = s.Longest()
+			}
+		}
+		if w.Lease <= 0 {
+			w.Lease = DefaultLease
+		}
+		// Renewed every quarter, a lease then always has more than SendTimeout left.
+		w.Lease = max(w.Lease, w.SendTimeout*3/2)
+		if w.Poll <= 0 {
+			w.Poll = time.Second
+		}
+		if w.RetryBase <= 0 {
+			w.RetryBase = 30 * time.Second
+		}
+		if w.MaxAttempts <= 0 {
+			w.MaxAttempts = 10
+		}
+		if w.Now == nil {
+			w.Now = time.Now
+		}
+		if w.Name == "" {
+			w.Name = outbox.NewName()
+		}
+		w.limiter = rate.NewLimiter(rate.Inf, 1)
+		if w.Rate > 0 {
+			w.limiter = rate.NewLimiter(rate.Limit(w.Rate), 1)
+		}
+		w.queue = &outbox.Queue{DB: w.Pool, Name: w.Name, Lease: w.Lease,
+			Backoff: outbox.Backoff{Base: w.RetryBase, Max: maxRetryDelay, Attempts: w.MaxAttempts}}
+	})
 }
 
-// Run sends messages until ctx ends; a message being sent then is finished first.
+// Run sends messages until ctx ends. Messages being sent then are finished and recorded; those
+// claimed but not yet sent are given back at once.
 func (w *Worker) Run(ctx context.Context) {
-	w.defaults()
-	done := make(chan struct{})
-	for range w.Concurrency {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			w.loop(ctx)
-		}()
-	}
-	for range w.Concurrency {
-		<-done
-	}
-}
-
-func (w *Worker) loop(ctx context.Context) {
+	w.init()
 	for ctx.Err() == nil {
-		// A message in flight finishes even when shutdown begins, so it is not sent twice.
-		sent, err := w.sendOneSurviving(context.WithoutCancel(ctx))
-		if err != nil {
+		n, err := w.SendDue(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.Log.Error("mail worker", "error", err)
 		}
-		if sent && err == nil {
+		if n > 0 && err == nil {
 			continue
 		}
 		select {
@@ -92,44 +160,229 @@ func (w *Worker) loop(ctx context.Context) {
 	}
 }
 
-// sendOneSurviving is SendOne for the worker's loop: a panic outside a message's delivery (which
-// deliver recovers itself) becomes an error, so that the loop waits and carries on.
-func (w *Worker) sendOneSurviving(ctx context.Context) (sent bool, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("mail: panic: %v\n%s", v, debug.Stack())
-		}
+// SendDue sends the messages due by the worker's clock, batch after batch, until none is left
+// or ctx ends, and returns how many it dealt with: sent, retried later, failed or dropped.
+//
+// One goroutine claims and renders, each sender sends over its own connection, and one goroutine
+// records the outcomes, so that no database round trip is in the senders' way.
+func (w *Worker) SendDue(ctx context.Context) (int, error) {
+	w.init()
+	p := &pass{w: w, held: map[int64]time.Time{}, results: make(chan outbox.Result, w.Batch), events: map[int64]*programme{}}
+	var senders sync.WaitGroup
+	for range w.Concurrency {
+		lane := make(chan *job, w.Batch/w.Concurrency+1)
+		p.lanes = append(p.lanes, lane)
+		senders.Go(func() {
+			for j := range lane {
+				if ctx.Err() == nil {
+					p.deliver(ctx, j)
+				}
+			}
+		})
+	}
+	// Outcomes are recorded and leases renewed until the last send ended, also after ctx ended.
+	background, stop := context.WithCancel(context.WithoutCancel(ctx))
+	recorded, renewed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(recorded)
+		p.record(background)
 	}()
-	return w.SendOne(ctx)
+	go func() {
+		defer close(renewed)
+		p.renew(background)
+	}()
+	err := p.claim(ctx)
+	for _, lane := range p.lanes {
+		close(lane)
+	}
+	senders.Wait()
+	close(p.results)
+	<-recorded
+	stop()
+	<-renewed
+	if ids := p.stillHeld(); len(ids) > 0 {
+		if relErr := w.queue.Release(context.WithoutCancel(ctx), ids); relErr != nil {
+			err = errors.Join(err, relErr)
+		}
+	}
+	return int(p.done.Load()), err
 }
 
-// SendOne claims one due message and tries to send it. It reports whether there was one.
-func (w *Worker) SendOne(ctx context.Context) (bool, error) {
-	w.defaults()
-	found := false
-	err := db.InTx(ctx, w.Pool, func(tx *sqlx.Tx) error {
-		var m struct {
-			ID             int64  `db:"id"`
-			MessageID      string `db:"message_id"`
-			Kind           string `db:"kind"`
-			RegistrationID int64  `db:"registration_id"`
-			Attempts       int    `db:"attempts"`
+// pass is one run of SendDue: the messages it holds, by lease deadline on this process's clock.
+type pass struct {
+	w *Worker
+	// lanes lead to the senders. The messages to one person take the same lane, so that they
+	// arrive in the order they were queued (the waitlist notice before the seat).
+	lanes   []chan *job
+	results chan outbox.Result
+	done    atomic.Int64
+
+	// events are the events the claiming goroutine looked up, by id.
+	events map[int64]*programme
+
+	mu   sync.Mutex
+	held map[int64]time.Time
+}
+
+// job is a claimed message, rendered once with its recipient and event as looked up at loaded,
+// or with the reason it is not to be sent.
+type job struct {
+	m           outbox.Message
+	msg         *gomail.Msg
+	skip        error // errRecipientErased, errNoLongerApplies, or why it could not be rendered
+	name, email string
+	loaded      time.Time
+}
+
+// Outcomes are recorded together: those of up to recordEvery, at most maxRecord in one statement.
+// A statement per few messages would cost the database more than the messages themselves; a
+// worker that dies repeats at most what it sent in that time, with the same Message-IDs.
+const (
+	recordEvery = 10 * time.Millisecond
+	maxRecord   = 500
+)
+
+// claim claims batch after batch until nothing is due, prepares the messages and hands them to
+// the senders.
+func (p *pass) claim(ctx context.Context) error {
+	for ctx.Err() == nil {
+		ms, until, err := p.w.queue.Claim(ctx, p.w.Now(), p.w.Batch)
+		if err != nil {
+			return err
 		}
-		query := `SELECT id, message_id, kind, registration_id, attempts FROM outbox
-			WHERE status = 'queued' AND due_at <= $1
-			ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`
-		err := sqlx.GetContext(ctx, tx, &m, query, w.Now())
-		if errors.Is(err, sql.ErrNoRows) {
+		if len(ms) == 0 {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("mail: claim: %w", err)
+		p.mu.Lock()
+		for _, m := range ms {
+			p.held[m.ID] = until
 		}
-		found = true
-		sendErr := w.deliver(ctx, tx, m.ID, m.MessageID, m.Kind, m.RegistrationID)
-		return w.record(ctx, tx, m.ID, m.Kind, m.Attempts+1, sendErr)
-	})
-	return found, err
+		p.mu.Unlock()
+		jobs, err := p.prepare(ctx, ms, true)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			select {
+			case p.lanes[j.m.RegistrationID%int64(len(p.lanes))] <- j:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// prepare asks the directory what the messages say, their recipients in one question and each
+// event once, and renders those that still apply, each event's with one batch renderer. The
+// claiming goroutine (shared) keeps an event it looked up for half of fresh, so that batch after
+// batch of one event's reminders does not ask for it again; a sender refreshing a message that
+// waited asks anew.
+func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([]*job, error) {
+	w := p.w
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.RegistrationID
+	}
+	loaded := time.Now()
+	recipients, err := w.Directory.Recipients(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := w.Now()
+	events := map[int64]*programme{}
+	if shared {
+		events = p.events
+	}
+	jobs := make([]*job, len(ms))
+	for i, m := range ms {
+		j := &job{m: m, loaded: loaded}
+		jobs[i] = j
+		r := recipients[m.RegistrationID]
+		if r == nil {
+			j.skip = errRecipientErased
+			continue
+		}
+		ev := events[r.EventID]
+		if ev == nil || time.Since(ev.loaded) > fresh/2 {
+			ev = &programme{loaded: time.Now()}
+			e, agenda, err := w.Directory.Event(ctx, r.EventID)
+			if err != nil {
+				return nil, err
+			}
+			ev.e, ev.batch = e, w.Renderer.Batch(e, agenda, now)
+			events[r.EventID] = ev
+		}
+		if ev.loaded.Before(j.loaded) {
+			j.loaded = ev.loaded
+		}
+		if !stillApplies(m.Kind, r.Status, ev.e, now) {
+			j.skip = errNoLongerApplies
+			continue
+		}
+		j.name, j.email = r.Name, r.Email
+		j.msg, j.skip = renderSafely(ev.batch, m, r)
+	}
+	return jobs, nil
+}
+
+// programme is an event as the directory told it, with the renderer of its mails.
+type programme struct {
+	e      *event.Event
+	batch  *Batch
+	loaded time.Time
+}
+
+// deliver sends one prepared message and hands on the outcome. A message it does not send
+// (shutdown, a lease too short, a failed look-up) stays held and is given back at the end.
+func (p *pass) deliver(ctx context.Context, j *job) {
+	w := p.w
+	if j.skip == nil {
+		if err := w.limiter.Wait(ctx); err != nil {
+			return
+		}
+		if time.Since(j.loaded) > fresh {
+			again, err := p.prepare(ctx, []outbox.Message{j.m}, false)
+			if err != nil {
+				w.Log.Error("mail worker", "error", err)
+				return
+			}
+			j = again[0]
+		}
+	}
+	if j.skip != nil {
+		p.results <- p.outcome(j.m, j.skip)
+		return
+	}
+	p.mu.Lock()
+	left := time.Until(p.held[j.m.ID])
+	p.mu.Unlock()
+	if left < w.SendTimeout {
+		w.Log.Warn("mail not sent: its lease would run out during the send", "outbox_id", j.m.ID, "lease_left", left.Round(time.Millisecond))
+		return
+	}
+	// A message in flight finishes even when shutdown begins, so it is not sent twice.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
+	err := w.sendSafely(sendCtx, j)
+	cancel()
+	if err != nil {
+		err = withoutRecipient(err, j.name, j.email)
+	}
+	p.results <- p.outcome(j.m, err)
+}
+
+// outcome is the result of one attempt: sent, dropped, retried later with backoff, or failed
+// for good (a permanent refusal, an erased recipient, or too many attempts).
+func (p *pass) outcome(m outbox.Message, err error) outbox.Result {
+	q, now := p.w.queue, p.w.Now()
+	switch {
+	case err == nil:
+		return q.Sent(m, now)
+	case errors.Is(err, errNoLongerApplies):
+		return q.Dropped(m, err.Error(), now)
+	}
+	var unsendable *unsendableError
+	return q.Failure(m, err.Error(), isPermanent(err) || errors.Is(err, errRecipientErased) || errors.As(err, &unsendable), now)
 }
 
 // unsendableError is a message that cannot be sent as it is: rendering it failed, or rendering or
@@ -140,51 +393,126 @@ type unsendableError struct{ err error }
 func (e *unsendableError) Error() string { return "the message cannot be sent: " + e.err.Error() }
 func (e *unsendableError) Unwrap() error { return e.err }
 
-// deliver renders and sends one message, with the event as it is now. A panic on the way stops
-// this message only, not the worker, which would otherwise die on it again at every start.
-func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, kind string, registrationID int64) (err error) {
+// renderSafely renders one message; a failure or a panic stops this message only, not the
+// worker, which would otherwise die on it again at every start.
+func renderSafely(b *Batch, m outbox.Message, r *registration.Recipient) (msg *gomail.Msg, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			w.Log.Error("mail worker recovered from a panic", "outbox_id", id, "kind", kind, "stack", string(debug.Stack()))
 			err = &unsendableError{fmt.Errorf("panic: %v", v)}
 		}
 	}()
-	var r struct {
-		Recipient
-		EventID int64 `db:"event_id"`
-		Erased  bool  `db:"erased"`
-	}
-	query := `SELECT id AS registrationid, name, email, language, status, token_salt AS tokensalt,
-			confirmed_at IS NOT NULL AS hadseat, event_id, erased_at IS NOT NULL AS erased
-		FROM registrations WHERE id = $1`
-	if err := sqlx.GetContext(ctx, tx, &r, query, registrationID); err != nil {
-		return fmt.Errorf("mail: recipient: %w", err)
-	}
-	if r.Erased {
-		return errRecipientErased
-	}
-	e, err := event.ByID(ctx, tx, r.EventID)
+	msg, err = b.Render(m.ID, m.MessageID, m.Kind, r)
 	if err != nil {
-		return err
+		return nil, &unsendableError{err}
 	}
-	now := w.Now()
-	if !stillApplies(kind, r.Status, e, now) {
-		return errNoLongerApplies
+	return msg, nil
+}
+
+// sendSafely sends one message, turning a panic of the sender into this message's failure.
+func (w *Worker) sendSafely(ctx context.Context, j *job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.Log.Error("mail worker recovered from a panic", "outbox_id", j.m.ID, "kind", j.m.Kind, "stack", string(debug.Stack()))
+			err = &unsendableError{fmt.Errorf("panic: %v", v)}
+		}
+	}()
+	return w.Sender.Send(ctx, j.msg)
+}
+
+// record writes outcomes as they come, all that are ready in one statement, until the senders
+// are done.
+func (p *pass) record(ctx context.Context) {
+	for first := range p.results {
+		batch := []outbox.Result{first}
+		gather := time.NewTimer(recordEvery)
+	more:
+		for len(batch) < maxRecord {
+			select {
+			case r, ok := <-p.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			case <-gather.C:
+				break more
+			}
+		}
+		gather.Stop()
+		recorded, err := p.w.queue.Record(ctx, batch)
+		// Recorded or not, the messages are no longer this pass's to renew or give back: if
+		// recording failed, their leases run out and they go out again, with their Message-IDs.
+		p.mu.Lock()
+		for _, r := range batch {
+			delete(p.held, r.Message.ID)
+		}
+		p.mu.Unlock()
+		p.done.Add(int64(len(batch)))
+		if err != nil {
+			p.w.Log.Error("mail outcomes not recorded; they go out again when their leases run out", "messages", len(batch), "error", err)
+			continue
+		}
+		for _, r := range recorded {
+			p.w.logOutcome(r)
+		}
 	}
-	agenda, err := panel.Agenda(ctx, tx, e.ID)
-	if err != nil {
-		return err
+}
+
+// logOutcome logs what became of one message. Errors may quote the recipient address; only the
+// outcome goes to the log.
+func (w *Worker) logOutcome(r outbox.Result) {
+	m := r.Message
+	attempts := m.Attempts + 1
+	switch r.Outcome {
+	case outbox.Sent:
+		w.Log.Info("mail sent", "outbox_id", m.ID, "kind", m.Kind, "attempts", attempts)
+	case outbox.Dropped:
+		w.Log.Info("mail dropped", "outbox_id", m.ID, "kind", m.Kind)
+	case outbox.Retried:
+		w.Log.Warn("mail will be retried", "outbox_id", m.ID, "kind", m.Kind, "attempts", attempts, "retry_in", r.RetryAt.Sub(r.At).Round(time.Millisecond))
+	case outbox.Failed:
+		w.Log.Warn("mail failed for good", "outbox_id", m.ID, "kind", m.Kind, "attempts", attempts)
+	case outbox.Lost:
+		w.Log.Info("mail outcome not recorded: the message is no longer this worker's", "outbox_id", m.ID, "kind", m.Kind)
 	}
-	msg, err := w.Renderer.Render(Message{OutboxID: id, MessageID: messageID, Kind: kind, Recipient: r.Recipient, Event: e, Agenda: agenda, Now: now})
-	if err != nil {
-		return &unsendableError{err}
+}
+
+// renew extends the leases of the messages the pass holds, every quarter lease, until ctx ends.
+func (p *pass) renew(ctx context.Context) {
+	tick := time.NewTicker(p.w.Lease / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		ids := p.stillHeld()
+		if len(ids) == 0 {
+			continue
+		}
+		renewed, until, err := p.w.queue.Renew(ctx, ids)
+		if err != nil {
+			p.w.Log.Error("mail worker: renewing leases", "error", err)
+			continue
+		}
+		p.mu.Lock()
+		for _, id := range renewed {
+			if _, ok := p.held[id]; ok {
+				p.held[id] = until
+			}
+		}
+		p.mu.Unlock()
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, smtpTimeout+5*time.Second)
-	defer cancel()
-	if err := w.Sender.Send(sendCtx, msg); err != nil {
-		return withoutRecipient(err, r.Name, r.Email)
+}
+
+func (p *pass) stillHeld() []int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := make([]int64, 0, len(p.held))
+	for id := range p.held {
+		ids = append(ids, id)
 	}
-	return nil
+	return ids
 }
 
 // stillApplies tells whether a message that has come due still makes sense: a reminder only
@@ -193,11 +521,11 @@ func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, id int64, messageID, 
 // the message about that instead).
 func stillApplies(kind, status string, e *event.Event, now time.Time) bool {
 	switch kind {
-	case KindRegistered, KindPromoted:
+	case outbox.KindRegistered, outbox.KindPromoted:
 		return status == "confirmed" && e.Status == event.StatusPublished
-	case KindReminder:
+	case outbox.KindReminder:
 		return status == "confirmed" && e.Status == event.StatusPublished && now.Before(e.StartsAt)
-	case KindUpdated:
+	case outbox.KindUpdated:
 		return (status == "pending" || status == "confirmed") && e.Status == event.StatusPublished
 	}
 	return true
@@ -206,42 +534,3 @@ func stillApplies(kind, status string, e *event.Event, now time.Time) bool {
 var errNoLongerApplies = errors.New("the message no longer applies")
 
 var errRecipientErased = errors.New("the recipient's data has been erased")
-
-// record notes the outcome: sent, retried later with exponential backoff and jitter, or failed
-// for good (permanent refusal, erased recipient, or too many attempts).
-func (w *Worker) record(ctx context.Context, tx *sqlx.Tx, id int64, kind string, attempts int, sendErr error) error {
-	now := w.Now()
-	reason := ""
-	if sendErr != nil {
-		// The reason must be storable, or the message could never leave the queue.
-		reason = strings.ReplaceAll(strings.ToValidUTF8(sendErr.Error(), "\uFFFD"), "\x00", "")
-	}
-	if sendErr == nil {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $2, sent_at = $3, last_error = NULL WHERE id = $1`, id, attempts, now)
-		if err == nil {
-			w.Log.Info("mail sent", "outbox_id", id, "kind", kind, "attempts", attempts)
-		}
-		return err
-	}
-	if errors.Is(sendErr, errNoLongerApplies) {
-		w.Log.Info("mail dropped", "outbox_id", id, "kind", kind)
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'dropped', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, reason)
-		return err
-	}
-	// The error text may quote the recipient address; only its kind goes to the log.
-	var unsendable *unsendableError
-	if isPermanent(sendErr) || errors.Is(sendErr, errRecipientErased) || errors.As(sendErr, &unsendable) || attempts >= w.MaxAttempts {
-		w.Log.Warn("mail failed for good", "outbox_id", id, "kind", kind, "attempts", attempts, "unsendable", unsendable != nil)
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, id, attempts, reason)
-		return err
-	}
-	delay := w.RetryBase << (attempts - 1)
-	if delay > maxRetryDelay || delay <= 0 {
-		delay = maxRetryDelay
-	}
-	// ±20 % jitter keeps workers from retrying in lockstep against a recovering server.
-	delay = time.Duration(float64(delay) * (0.8 + 0.4*rand.Float64()))
-	w.Log.Warn("mail will be retried", "outbox_id", id, "kind", kind, "attempts", attempts, "retry_in", delay.Round(time.Millisecond))
-	_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = $2, last_error = $3, due_at = $4 WHERE id = $1`, id, attempts, reason, now.Add(delay))
-	return err
-}

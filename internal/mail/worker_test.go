@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -119,15 +118,14 @@ func parts(t *testing.T, data []byte) (msg *netmail.Message, bodies map[string]s
 // A double opt-in registration gets a German mail, plain text and HTML, whose link carries the
 // person's own manage token, marked as automatic so that no out-of-office reply comes back.
 func TestConfirmationMail(t *testing.T) {
-	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Digitale Kommune: Vom Typ zur Tat", true)
 	token := register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
 
 	w := newWorker(t, pool, smtp)
-	if sent, err := w.SendOne(context.Background()); !sent || err != nil {
-		t.Fatalf("SendOne: %v %v", sent, err)
+	if n, err := w.SendDue(context.Background()); n != 1 || err != nil {
+		t.Fatalf("SendDue: %d %v", n, err)
 	}
 	msgs := smtp.Messages()
 	if len(msgs) != 1 || msgs[0].To[0] != "erika@pattensen.example" || msgs[0].From != "podium@podium.example.org" {
@@ -151,15 +149,14 @@ func TestConfirmationMail(t *testing.T) {
 	if strings.Contains(body["text/plain"], "raum-7") {
 		t.Error("the join link went to someone without a confirmed seat")
 	}
-	if sent, _ := w.SendOne(context.Background()); sent {
-		t.Error("a second run found something to send")
+	if n, _ := w.SendDue(context.Background()); n != 0 {
+		t.Errorf("a second run found %d messages to send", n)
 	}
 }
 
 // While the mail server refuses, the message waits and is retried with backoff; it arrives
 // exactly once, and the outbox remembers the attempts.
 func TestRetriesUntilTheServerAccepts(t *testing.T) {
-	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	smtp.Refuse(3)
@@ -188,7 +185,6 @@ func TestRetriesUntilTheServerAccepts(t *testing.T) {
 
 // Two workers (as in two processes) share the outbox: every message goes out exactly once.
 func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
-	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Websession", false)
@@ -223,7 +219,6 @@ func TestTwoWorkersSendEachMessageOnce(t *testing.T) {
 
 // Line breaks in names or titles never become headers of their own.
 func TestHeadersAreSafe(t *testing.T) {
-	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Titel", false)
@@ -231,9 +226,7 @@ func TestHeadersAreSafe(t *testing.T) {
 	register(t, pool, e, "Eve", "eve@example.org")
 	pool.MustExec(`UPDATE registrations SET name = $1`, "Eve\r\nBcc: evil@example.org")
 
-	if _, err := newWorker(t, pool, smtp).SendOne(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	mailtest.Drain(t, newWorker(t, pool, smtp))
 	msgs := smtp.Messages()
 	if len(msgs) != 1 || len(msgs[0].To) != 1 {
 		t.Fatalf("received %+v", msgs)
@@ -247,7 +240,6 @@ func TestHeadersAreSafe(t *testing.T) {
 
 // Nothing is sent to a person whose data was erased.
 func TestErasedRecipientGetsNothing(t *testing.T) {
-	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
 	e := newEvent(t, pool, "Titel", false)
@@ -255,16 +247,7 @@ func TestErasedRecipientGetsNothing(t *testing.T) {
 	if _, err := registration.Erase(context.Background(), pool, token, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	w := newWorker(t, pool, smtp)
-	for {
-		sent, err := w.SendOne(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sent {
-			break
-		}
-	}
+	mailtest.Drain(t, newWorker(t, pool, smtp))
 	if n := len(smtp.Messages()); n != 0 {
 		t.Errorf("%d messages sent after erasure", n)
 	}
@@ -321,7 +304,7 @@ func TestErasureDuringASend(t *testing.T) {
 	w.Sender = sender
 	done := make(chan error)
 	go func() {
-		_, err := w.SendOne(context.Background())
+		_, err := w.SendDue(context.Background())
 		done <- err
 	}()
 	<-sender.sending
@@ -341,68 +324,12 @@ func TestErasureDuringASend(t *testing.T) {
 		t.Error("the worker stored the erased address in the outbox")
 	}
 	w.Now = func() time.Time { return time.Now().Add(time.Hour) }
-	mailtest.Drain(t, w)
-	var status string
-	pool.Get(&status, `SELECT status FROM outbox WHERE kind = 'registered'`)
-	if status != "failed" {
-		t.Errorf("the message to the erased person is %s, want failed (never retried)", status)
+	if n, err := w.SendDue(context.Background()); n != 0 || err != nil {
+		t.Errorf("%d messages to send after the erasure (%v), want none: the message is never retried", n, err)
 	}
-}
-
-// lostSender delivers a message and then reports the connection lost, as when the mail server
-// accepted the message but its answer never arrived (or the worker died before recording it):
-// the outbox never learns that it was sent, and sends it again.
-type lostSender struct{ mail.Sender }
-
-func (d lostSender) Send(ctx context.Context, msg *gomail.Msg) error {
-	if err := d.Sender.Send(ctx, msg); err != nil {
-		return err
-	}
-	return errors.New("connection lost after the mail server took the message")
-}
-
-// A message sent again because its first delivery was never recorded is the same message: it
-// carries the Message-ID of the first attempt, so mail clients show it once. Other messages
-// have their own.
-func TestResentMessageKeepsItsMessageID(t *testing.T) {
-	t.Parallel()
-	pool := dbtest.New(t)
-	smtp := mailtest.Start(t)
-	e := newEvent(t, pool, "Sprechstunde", false)
-	register(t, pool, e, "Erika Mustermann", "erika@pattensen.example")
-	register(t, pool, e, "Max Beispiel", "max@koeln.example")
-
-	lost := newWorker(t, pool, smtp)
-	lost.Sender = lostSender{lost.Sender}
-	if _, err := lost.SendOne(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	later := newWorker(t, pool, smtp)
-	later.Now = func() time.Time { return time.Now().Add(time.Hour) } // past the retry's backoff
-	mailtest.Drain(t, later)
-
-	msgs := smtp.Messages()
-	if len(msgs) != 3 {
-		t.Fatalf("%d deliveries, want Erika's twice (before and after the crash) and Max's", len(msgs))
-	}
-	ids := map[string][]string{}
-	for _, m := range msgs {
-		msg, _, _ := parts(t, m.Data)
-		ids[m.To[0]] = append(ids[m.To[0]], msg.Header.Get("Message-Id"))
-	}
-	first := msgs[0].To[0]
-	again := ids[first]
-	if len(again) != 2 || again[0] == "" || again[0] != again[1] {
-		t.Errorf("the two deliveries to %s carry Message-IDs %v, want the same twice", first, again)
-	}
-	for to, got := range ids {
-		if to != first && got[0] == again[0] {
-			t.Errorf("%s got the Message-ID of another message", to)
-		}
-	}
-	var sent int
-	pool.Get(&sent, `SELECT count(*) FROM outbox WHERE status = 'sent'`)
-	if sent != 2 {
-		t.Errorf("%d messages marked sent, want 2", sent)
+	var queued int
+	pool.Get(&queued, `SELECT count(*) FROM outbox WHERE kind = 'registered' AND status = 'queued'`)
+	if queued != 0 {
+		t.Errorf("%d messages to the erased person still queued", queued)
 	}
 }

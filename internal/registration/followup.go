@@ -11,7 +11,7 @@ import (
 
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/reminder"
 )
 
@@ -77,13 +77,13 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 		if before.Status == event.StatusCancelled {
 			return nil
 		}
-		if err := dropQueued(ctx, tx, after.ID, mail.KindUpdated); err != nil {
+		if err := dropQueued(ctx, tx, after.ID, outbox.KindUpdated); err != nil {
 			return err
 		}
 		if err := reminder.DropEvent(ctx, tx, after.ID); err != nil {
 			return err
 		}
-		return enqueueForEvent(ctx, tx, after.ID, mail.KindEventCancelled, "",
+		return enqueueForEvent(ctx, tx, after.ID, outbox.KindEventCancelled, "",
 			StatusPending, StatusConfirmed, StatusWaitlisted)
 	}
 	if after.Status != event.StatusPublished {
@@ -91,11 +91,11 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 	}
 	moved := after.Revision > before.Revision
 	if moved {
-		if err := dropQueued(ctx, tx, after.ID, mail.KindUpdated); err != nil {
+		if err := dropQueued(ctx, tx, after.ID, outbox.KindUpdated); err != nil {
 			return err
 		}
 		suffix := fmt.Sprintf(":%d", after.Revision)
-		if err := enqueueForEvent(ctx, tx, after.ID, mail.KindUpdated, suffix, StatusPending, StatusConfirmed); err != nil {
+		if err := enqueueForEvent(ctx, tx, after.ID, outbox.KindUpdated, suffix, StatusPending, StatusConfirmed); err != nil {
 			return err
 		}
 	}
@@ -116,29 +116,25 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 	return err
 }
 
-// enqueueForEvent queues a message of kind for every registration of the event in one of the
-// statuses. The suffix makes the dedupe key differ per revision, for updates.
-func enqueueForEvent(ctx context.Context, q sqlx.ExecerContext, eventID int64, kind, suffix string, statuses ...string) error {
-	query := `INSERT INTO outbox (dedupe_key, kind, registration_id)
-		SELECT 'registration:' || id || ':' || $2 || $3, $2, id
-		FROM registrations
-		WHERE event_id = $1 AND status = ANY($4) AND erased_at IS NULL
-		ON CONFLICT (dedupe_key) DO NOTHING`
-	if _, err := q.ExecContext(ctx, query, eventID, kind, suffix, pq.Array(statuses)); err != nil {
-		return fmt.Errorf("registration: queue %s: %w", kind, err)
-	}
-	return nil
+// Recipients selects every registration of the event, with its address (” once erased), as
+// the outbox embeds it to list, count or retry the event's messages.
+func Recipients(eventID int64) outbox.Query {
+	return outbox.Query{SQL: `SELECT id AS registration_id, email AS address FROM registrations WHERE event_id = $1`,
+		Args: []any{eventID}}
 }
 
-// dropQueued removes messages of kind still queued for the event's registrations; one being sent
-// right now is locked and left to finish.
-func dropQueued(ctx context.Context, q sqlx.ExecerContext, eventID int64, kind string) error {
-	query := `DELETE FROM outbox WHERE id IN (
-			SELECT o.id FROM outbox o JOIN registrations r ON r.id = o.registration_id
-			WHERE r.event_id = $1 AND o.kind = $2 AND o.status = 'queued'
-			FOR UPDATE OF o SKIP LOCKED)`
-	if _, err := q.ExecContext(ctx, query, eventID, kind); err != nil {
-		return fmt.Errorf("registration: drop queued %s: %w", kind, err)
-	}
-	return nil
+// enqueueForEvent queues a message of kind for every registration of the event in one of the
+// statuses whose data still exists. The suffix makes the dedupe key differ per revision, for
+// updates.
+func enqueueForEvent(ctx context.Context, q sqlx.ExtContext, eventID int64, kind, suffix string, statuses ...string) error {
+	recipients := outbox.Query{SQL: `SELECT id AS registration_id FROM registrations
+			WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL`,
+		Args: []any{eventID, pq.Array(statuses)}}
+	return outbox.EnqueueEach(ctx, q, kind, suffix, recipients)
+}
+
+// dropQueued removes messages of kind still queued for the event's registrations; one a worker
+// holds right now is left to finish.
+func dropQueued(ctx context.Context, q sqlx.ExtContext, eventID int64, kind string) error {
+	return outbox.Withdraw(ctx, q, kind, Recipients(eventID))
 }

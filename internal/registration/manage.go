@@ -13,7 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/reminder"
 )
 
@@ -29,10 +29,10 @@ var (
 
 // statusMail is the message that tells a person their registration's new status.
 var statusMail = map[string]string{
-	StatusPending:    mail.KindConfirm,
-	StatusConfirmed:  mail.KindRegistered,
-	StatusWaitlisted: mail.KindWaitlisted,
-	StatusCancelled:  mail.KindCancelled,
+	StatusPending:    outbox.KindConfirm,
+	StatusConfirmed:  outbox.KindRegistered,
+	StatusWaitlisted: outbox.KindWaitlisted,
+	StatusCancelled:  outbox.KindCancelled,
 }
 
 // Register records a registration and returns it with its manage token, which the caller
@@ -69,7 +69,7 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 			return err
 		}
 		if status == StatusPending {
-			return mail.Enqueue(ctx, tx, statusMail[status], r.ID)
+			return outbox.Enqueue(ctx, tx, statusMail[status], r.ID)
 		}
 		out, err := confirmLast(ctx, tx, e.ID, &r, now)
 		if err == nil {
@@ -94,7 +94,7 @@ func confirmLast(ctx context.Context, tx *sqlx.Tx, eventID int64, r *Registratio
 	if err := reminder.Schedule(ctx, tx, r.ID, now); err != nil {
 		return nil, err
 	}
-	if err := mail.Enqueue(ctx, tx, mail.KindRegistered, r.ID); err != nil {
+	if err := outbox.Enqueue(ctx, tx, outbox.KindRegistered, r.ID); err != nil {
 		return nil, err
 	}
 	seat, err := holdSeat(ctx, tx, eventID)
@@ -125,10 +125,10 @@ func waitlistInstead(ctx context.Context, tx *sqlx.Tx, id int64) (*Registration,
 	if err := reminder.Drop(ctx, tx, id); err != nil {
 		return nil, err
 	}
-	if err := mail.Unqueue(ctx, tx, mail.KindRegistered, id); err != nil {
+	if err := outbox.WithdrawOne(ctx, tx, outbox.KindRegistered, id); err != nil {
 		return nil, err
 	}
-	return &r, mail.Enqueue(ctx, tx, mail.KindWaitlisted, id)
+	return &r, outbox.Enqueue(ctx, tx, outbox.KindWaitlisted, id)
 }
 
 func checkOpen(e *event.Event, now time.Time) error {

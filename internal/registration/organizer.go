@@ -12,7 +12,7 @@ import (
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/reminder"
 )
 
@@ -112,7 +112,7 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {
 		return nil, nil, err
 	}
-	if err := mail.Enqueue(ctx, tx, statusMail[to], r.ID); err != nil {
+	if err := outbox.Enqueue(ctx, tx, statusMail[to], r.ID); err != nil {
 		return nil, nil, err
 	}
 	if to == StatusConfirmed {

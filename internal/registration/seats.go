@@ -7,7 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/reminder"
 )
 
@@ -137,7 +137,7 @@ func fillFreeSeats(ctx context.Context, tx sqlx.ExtContext, eventID, skip int64,
 		return nil, fmt.Errorf("registration: fill free seats: %w", err)
 	}
 	for _, p := range promoted {
-		if err := mail.Enqueue(ctx, tx, mail.KindPromoted, p.ID); err != nil {
+		if err := outbox.Enqueue(ctx, tx, outbox.KindPromoted, p.ID); err != nil {
 			return nil, err
 		}
 		if err := reminder.Schedule(ctx, tx, p.ID, now); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/audit"
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/internal/registration"
 )
@@ -47,7 +47,7 @@ type eventDashboard struct {
 	Agenda        []panel.AgendaItem
 	Members       []auth.Member
 	Mail          map[string]int
-	FailedMail    []mail.Delivery
+	FailedMail    []outbox.Delivery
 	Audit         []audit.Entry
 	Form          editForm
 	Done, Problem string
@@ -175,10 +175,10 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if d.Members, err = auth.Members(ctx, s.pool, e.ID); err != nil {
 		return err
 	}
-	if d.Mail, err = mail.DeliveryCounts(ctx, s.pool, e.ID); err != nil {
+	if d.Mail, err = outbox.Counts(ctx, s.pool, registration.Recipients(e.ID)); err != nil {
 		return err
 	}
-	if d.FailedMail, err = mail.Deliveries(ctx, s.pool, e.ID, "failed", 50); err != nil {
+	if d.FailedMail, err = outbox.Deliveries(ctx, s.pool, registration.Recipients(e.ID), "failed", 50); err != nil {
 		return err
 	}
 	d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50)

@@ -12,7 +12,7 @@ import (
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/internal/registration"
 )
@@ -199,7 +199,7 @@ func (s *Server) retryMailAction(c *gin.Context, e *event.Event) error {
 	if err != nil {
 		return err
 	}
-	return mail.Retry(c.Request.Context(), s.pool, e.ID, id)
+	return outbox.Requeue(c.Request.Context(), s.pool, registration.Recipients(e.ID), id)
 }
 
 func (s *Server) changeRegistrationAction(c *gin.Context, e *event.Event) error {

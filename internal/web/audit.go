@@ -9,7 +9,8 @@ import (
 	"github.com/podium-events/podium/internal/audit"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
-	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/outbox"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // auditLimit is how many entries and messages the organizer's lists show.
@@ -85,12 +86,12 @@ func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
 		s.respondError(c, v)
 		return
 	}
-	ds, err := mail.Deliveries(c.Request.Context(), s.pool, e.ID, status, auditLimit)
+	ds, err := outbox.Deliveries(c.Request.Context(), s.pool, registration.Recipients(e.ID), status, auditLimit)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	s.writeJSON(c, http.StatusOK, page[mail.Delivery]{Items: ds})
+	s.writeJSON(c, http.StatusOK, page[outbox.Delivery]{Items: ds})
 }
 
 func (s *Server) retryDelivery(c *gin.Context, e *event.Event) {
@@ -99,7 +100,7 @@ func (s *Server) retryDelivery(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	if err := mail.Retry(c.Request.Context(), s.pool, e.ID, id); err != nil {
+	if err := outbox.Requeue(c.Request.Context(), s.pool, registration.Recipients(e.ID), id); err != nil {
 		s.respondError(c, err)
 		return
 	}

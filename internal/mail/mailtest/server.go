@@ -1,5 +1,5 @@
 // Package mailtest runs a real SMTP server in the test process (emersion/go-smtp), so that tests
-// see exactly what Podium puts on the wire.
+// see exactly what Podium puts on the wire, and can make the server slow, refuse or hold mail.
 package mailtest
 
 import (
@@ -20,9 +20,11 @@ import (
 
 // Message is one message the server accepted.
 type Message struct {
-	From string
-	To   []string
-	Data []byte
+	From      string
+	To        []string
+	Data      []byte // empty for a sink
+	MessageID string // the Message-ID header
+	At        time.Time
 }
 
 // Server is an SMTP server on 127.0.0.1 that keeps what it receives.
@@ -30,13 +32,22 @@ type Server struct {
 	Host string
 	Port int
 
-	mu       sync.Mutex
-	messages []Message
-	refuse   int // refuse this many more deliveries with a temporary error
-	unknown  map[string]bool
-	arrived  chan struct{}
-	sink     bool
-	count    int
+	mu          sync.Mutex
+	messages    []Message
+	refuse      int  // refuse this many more deliveries with a temporary error
+	refuseAll   bool // refuse every delivery with a temporary error
+	refused     int
+	unknown     map[string]bool
+	arrived     chan struct{}
+	sink        bool
+	count       int
+	connections int
+	delay       time.Duration
+	hold        chan struct{} // while set, deliveries wait until it is closed
+	holding     chan struct{} // told each time a delivery starts waiting
+	inFlight    map[string]int
+	overlaps    int
+	conns       []*smtp.Conn
 }
 
 // Start runs a server until the test ends.
@@ -50,10 +61,10 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// Listen runs a server on 127.0.0.1 until stop is called. A sink (for benchmarks) only counts
-// what arrives instead of keeping it.
+// Listen runs a server on 127.0.0.1 until stop is called. A sink (for benchmarks) keeps only the
+// recipients and Message-ID of what arrives, not the messages.
 func Listen(sink bool) (s *Server, stop func(), err error) {
-	s = &Server{arrived: make(chan struct{}, 100_000), sink: sink}
+	s = &Server{arrived: make(chan struct{}, 100_000), sink: sink, inFlight: map[string]int{}}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -66,7 +77,10 @@ func Listen(sink bool) (s *Server, stop func(), err error) {
 	s.Host = "127.0.0.1"
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	go srv.Serve(l) //nolint:errcheck // ends with Close
-	return s, func() { srv.Close() }, nil
+	return s, func() {
+		s.Release()
+		srv.Close()
+	}, nil
 }
 
 // Count is how many messages arrived.
@@ -74,6 +88,28 @@ func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.count
+}
+
+// Connections is how many connections clients opened so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connections
+}
+
+// Refused is how many deliveries the server refused for now (451).
+func (s *Server) Refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// Overlaps is how many times a message arrived while another delivery of the same Message-ID
+// was still in progress: two senders sending one message at once.
+func (s *Server) Overlaps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overlaps
 }
 
 // Config returns the SMTP settings that reach this server without TLS.
@@ -91,6 +127,51 @@ func (s *Server) Refuse(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse = n
+}
+
+// RefuseAll makes every delivery fail with "451 try again later" while on is true.
+func (s *Server) RefuseAll(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseAll = on
+}
+
+// Delay makes the server take d to answer each message, as a busy server does.
+func (s *Server) Delay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Hold makes the server stall every delivery after it read the message, before it answers,
+// until Release. The channel gets a value each time a delivery starts to wait.
+func (s *Server) Hold() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = make(chan struct{})
+	s.holding = make(chan struct{}, 1000)
+	return s.holding
+}
+
+// Release lets held deliveries go on, and stops holding new ones.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// HangUp closes every open connection, as a server does with clients that stayed silent too long.
+func (s *Server) HangUp() {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // Unknown makes the server refuse the address for good, quoting it as real servers do
@@ -129,7 +210,13 @@ func (s *Server) Wait(t testing.TB, n int, timeout time.Duration) []Message {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.s.mu.Lock()
+	b.s.connections++
+	b.s.conns = append(b.s.conns, c)
+	b.s.mu.Unlock()
+	return &session{s: b.s}, nil
+}
 
 type session struct {
 	s    *Server
@@ -159,20 +246,54 @@ func (ss *session) Data(r io.Reader) error {
 	if _, err := io.Copy(&buf, r); err != nil {
 		return err
 	}
-	ss.s.mu.Lock()
-	defer ss.s.mu.Unlock()
-	if ss.s.refuse > 0 {
-		ss.s.refuse--
+	s := ss.s
+	id := messageID(buf.Bytes())
+	s.mu.Lock()
+	if s.inFlight[id] > 0 {
+		s.overlaps++
+	}
+	s.inFlight[id]++
+	delay, hold, holding := s.delay, s.hold, s.holding
+	s.mu.Unlock()
+	if hold != nil {
+		holding <- struct{}{}
+		<-hold
+	}
+	time.Sleep(delay)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight[id]--
+	if s.refuse > 0 || s.refuseAll {
+		s.refuse = max(s.refuse-1, 0)
+		s.refused++
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
-	ss.s.count++
-	if ss.s.sink {
-		return nil
+	s.count++
+	m := Message{From: ss.from, To: ss.to, MessageID: id, At: time.Now()}
+	if !s.sink {
+		m.Data = buf.Bytes()
 	}
-	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: ss.to, Data: buf.Bytes()})
-	ss.s.arrived <- struct{}{}
+	s.messages = append(s.messages, m)
+	select {
+	case s.arrived <- struct{}{}:
+	default: // nobody waits for that many
+	}
 	return nil
 }
 
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
+
+// messageID returns the value of the Message-ID header of a message, unfolded.
+func messageID(data []byte) string {
+	header, _, _ := bytes.Cut(data, []byte("\r\n\r\n"))
+	header = bytes.ReplaceAll(bytes.ReplaceAll(header, []byte("\r\n "), []byte(" ")), []byte("\r\n\t"), []byte(" "))
+	for line := range bytes.SplitSeq(header, []byte("\r\n")) {
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if ok && strings.EqualFold(string(name), "Message-ID") {
+			return strings.TrimSpace(string(value))
+		}
+	}
+	return ""
+}

@@ -12,11 +12,20 @@ import (
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // Worker returns a mail worker that renders links to base, signs manage links with key and
-// delivers to s. Tests adjust Now, RetryBase or Poll as they need.
+// delivers to s. Tests adjust Now, RetryBase, Poll, Lease or Sender as they need, before its
+// first use.
 func (s *Server) Worker(t testing.TB, pool *sqlx.DB, base string, key auth.ManageKey) *mail.Worker {
+	t.Helper()
+	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key},
+		Sender: mail.NewSMTPSender(s.Config(), mail.DefaultLease), Renderer: Renderer(t, base), Log: slog.New(slog.DiscardHandler)}
+}
+
+// Renderer returns the mail renderer for a service at base.
+func Renderer(t testing.TB, base string) *mail.Renderer {
 	t.Helper()
 	messages, err := i18n.Load()
 	if err != nil {
@@ -27,23 +36,17 @@ func (s *Server) Worker(t testing.TB, pool *sqlx.DB, base string, key auth.Manag
 		t.Fatal(err)
 	}
 	from := &netmail.Address{Name: "Podium", Address: "podium@" + baseURL.Hostname()}
-	renderer, err := mail.NewRenderer(messages, baseURL, from, key)
+	renderer, err := mail.NewRenderer(messages, baseURL, from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &mail.Worker{Pool: pool, Sender: mail.NewSMTPSender(s.Config()), Renderer: renderer, Log: slog.New(slog.DiscardHandler)}
+	return renderer
 }
 
 // Drain lets w send every message that is due by its clock.
 func Drain(t testing.TB, w *mail.Worker) {
 	t.Helper()
-	for {
-		sent, err := w.SendOne(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sent {
-			return
-		}
+	if _, err := w.SendDue(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,137 @@
+// Package outbox owns the outbox table: every message Podium sends is a row here, written in the
+// transaction of the change that causes it. Domain packages queue and withdraw messages through
+// this package; the mail worker claims them under a lease, and records what became of each.
+//
+// The outbox knows registrations only by id. A statement about "the messages of these people"
+// takes a Query written by the package that owns the people (see Query), so that the SQL of
+// each table stays with its owner and the statement is still one round trip.
+package outbox
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Kinds of messages to attendees.
+const (
+	KindConfirm        = "confirm"         // please confirm your email address
+	KindRegistered     = "registered"      // your seat is confirmed
+	KindWaitlisted     = "waitlisted"      // you are on the waitlist
+	KindPromoted       = "promoted"        // a seat freed up for you
+	KindCancelled      = "cancelled"       // your registration is cancelled
+	KindUpdated        = "updated"         // the event moved: new time, place or join link
+	KindEventCancelled = "event_cancelled" // the event will not take place
+	KindReminder       = "reminder"        // the event begins soon
+)
+
+// Query is a SELECT of another package, over its own tables, that an outbox statement embeds.
+// Each function says which columns it wants, by name. Its parameters are $1 … $n, in Args; the
+// outbox numbers its own after them.
+type Query struct {
+	SQL  string
+	Args []any
+}
+
+// embed puts q where the format's %[1]s is and gives the outbox's own parameters the numbers
+// %[2]d, %[3]d … after q's, returning the statement and all its arguments.
+func (q Query) embed(format string, own ...any) (string, []any) {
+	refs := []any{q.SQL}
+	for i := range own {
+		refs = append(refs, len(q.Args)+i+1)
+	}
+	return fmt.Sprintf(format, refs...), append(append([]any{}, q.Args...), own...)
+}
+
+// Enqueue queues one message about a registration, due at once, in the caller's transaction.
+// A message of the same kind for the same registration is queued only once, however often this
+// is called.
+func Enqueue(ctx context.Context, q sqlx.ExtContext, kind string, registrationID int64) error {
+	query := `INSERT INTO outbox (dedupe_key, kind, registration_id)
+		VALUES ('registration:' || $2::bigint || ':' || $1, $1, $2)
+		ON CONFLICT (dedupe_key) DO NOTHING`
+	if _, err := q.ExecContext(ctx, query, kind, registrationID); err != nil {
+		return fmt.Errorf("outbox: enqueue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// EnqueueEach queues a message of kind, due at once, for each registration that recipients
+// yields (column registration_id). The occasion ("" or such as ":3", a revision) tells one
+// message of this kind from another for the same person; each is queued once.
+func EnqueueEach(ctx context.Context, q sqlx.ExtContext, kind, occasion string, recipients Query) error {
+	query, args := recipients.embed(`INSERT INTO outbox (dedupe_key, kind, registration_id)
+		SELECT 'registration:' || r.registration_id || ':' || $%[2]d || $%[3]d, $%[2]d, r.registration_id
+		FROM (%[1]s) AS r
+		ON CONFLICT (dedupe_key) DO NOTHING`, kind, occasion)
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("outbox: enqueue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Schedule queues messages of kind that are due later: one for each row that due yields
+// (columns registration_id, occasion, due_at), queued once per registration and occasion.
+func Schedule(ctx context.Context, q sqlx.ExtContext, kind string, due Query) error {
+	query, args := due.embed(`INSERT INTO outbox (dedupe_key, kind, registration_id, due_at)
+		SELECT $%[2]d || ':' || d.registration_id || d.occasion, $%[2]d, d.registration_id, d.due_at
+		FROM (%[1]s) AS d
+		ON CONFLICT (dedupe_key) DO NOTHING`, kind)
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("outbox: schedule %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Withdraw removes the queued messages of kind to the registrations that recipients yields
+// (column registration_id), because they no longer apply. A message a worker holds right now is
+// on its way and left to finish.
+func Withdraw(ctx context.Context, q sqlx.ExtContext, kind string, recipients Query) error {
+	query, args := recipients.embed(`DELETE FROM outbox WHERE id IN (
+			SELECT o.id FROM outbox o
+			WHERE o.kind = $%[2]d AND o.status = 'queued' AND NOT `+leased+`
+				AND o.registration_id IN (SELECT r.registration_id FROM (%[1]s) AS r)
+			FOR UPDATE OF o SKIP LOCKED)`, kind)
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("outbox: withdraw %s: %w", kind, err)
+	}
+	return nil
+}
+
+// WithdrawOne removes the queued messages of kind to one registration, as Withdraw does.
+func WithdrawOne(ctx context.Context, q sqlx.ExtContext, kind string, registrationID int64) error {
+	query := `DELETE FROM outbox WHERE id IN (
+			SELECT o.id FROM outbox o
+			WHERE o.registration_id = $1 AND o.kind = $2 AND o.status = 'queued' AND NOT ` + leased + `
+			FOR UPDATE OF o SKIP LOCKED)`
+	if _, err := q.ExecContext(ctx, query, registrationID, kind); err != nil {
+		return fmt.Errorf("outbox: withdraw %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Forget deletes what the outbox knows of erased people, in the erasure's transaction: messages
+// still queued for them, which nobody should receive any more, even one a worker holds (its
+// worker then records nothing), and the errors of their other messages, in which mail servers
+// quote the recipient. Kind, status and times stay, so the counts do.
+func Forget(ctx context.Context, q sqlx.ExtContext, registrationIDs []int64) error {
+	if len(registrationIDs) == 0 {
+		return nil
+	}
+	query := `WITH theirs AS (
+			SELECT id, status FROM outbox WHERE registration_id = ANY($1) ORDER BY id FOR UPDATE
+		), unsent AS (
+			DELETE FROM outbox o USING theirs t WHERE o.id = t.id AND t.status = 'queued'
+		)
+		UPDATE outbox o SET last_error = NULL
+		FROM theirs t WHERE o.id = t.id AND t.status <> 'queued' AND o.last_error IS NOT NULL`
+	if _, err := q.ExecContext(ctx, query, pq.Array(registrationIDs)); err != nil {
+		return fmt.Errorf("outbox: forget: %w", err)
+	}
+	return nil
+}
+
+// leased is true for a row that a worker holds now: its lease has not run out.
+const leased = `(o.leased_until IS NOT NULL AND o.leased_until > now())`
