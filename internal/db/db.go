@@ -54,6 +54,12 @@ func withSessionDefaults(databaseURL string) (string, error) {
 	if q.Get("statement_timeout") == "" {
 		q.Set("statement_timeout", fmt.Sprint(statementTimeout.Milliseconds()))
 	}
+	// lib/pq sends a statement with parameters in two round trips (prepare, then execute)
+	// unless its parameters may go in binary; then it is one. Only []byte parameters go
+	// binary, which suits bytea; JSON goes as a string.
+	if q.Get("binary_parameters") == "" {
+		q.Set("binary_parameters", "yes")
+	}
 	if q.Get("application_name") == "" {
 		q.Set("application_name", "podium")
 	}
@@ -101,4 +107,16 @@ func inTx(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 // IsNoRows tells whether err means a query found nothing.
 func IsNoRows(err error) bool {
 	return err == sql.ErrNoRows
+}
+
+// Retry runs fn, one statement in its own implicit transaction, again when PostgreSQL ended it
+// to break a deadlock, as InTx does for a transaction.
+func Retry(fn func() error) error {
+	var err error
+	for range maxAttempts {
+		if err = fn(); !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 )
 
@@ -78,7 +79,7 @@ func ForUpdate(ctx context.Context, tx *sqlx.Tx, id int64) (*Event, error) {
 
 func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Event, error) {
 	var r row
-	if err := sqlx.GetContext(ctx, q, &r, query, arg); err != nil {
+	if err := db.Get(ctx, q, &r, query, arg); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, domain.ErrNotFound
 		}

@@ -49,10 +49,8 @@ func (q Query) embed(format string, own ...any) (string, []any) {
 // A message of the same kind for the same registration is queued only once, however often this
 // is called.
 func Enqueue(ctx context.Context, q sqlx.ExtContext, kind string, registrationID int64) error {
-	query := `INSERT INTO outbox (dedupe_key, kind, registration_id)
-		VALUES ('registration:' || $2::bigint || ':' || $1, $1, $2)
-		ON CONFLICT (dedupe_key) DO NOTHING`
-	if _, err := q.ExecContext(ctx, query, kind, registrationID); err != nil {
+	query := enqueueSQL(kind, "", `(SELECT $1::bigint AS registration_id)`)
+	if _, err := q.ExecContext(ctx, query, registrationID); err != nil {
 		return fmt.Errorf("outbox: enqueue %s: %w", kind, err)
 	}
 	return nil
@@ -62,11 +60,8 @@ func Enqueue(ctx context.Context, q sqlx.ExtContext, kind string, registrationID
 // yields (column registration_id). The occasion ("" or such as ":3", a revision) tells one
 // message of this kind from another for the same person; each is queued once.
 func EnqueueEach(ctx context.Context, q sqlx.ExtContext, kind, occasion string, recipients Query) error {
-	query, args := recipients.embed(`INSERT INTO outbox (dedupe_key, kind, registration_id)
-		SELECT 'registration:' || r.registration_id || ':' || $%[2]d || $%[3]d, $%[2]d, r.registration_id
-		FROM (%[1]s) AS r
-		ON CONFLICT (dedupe_key) DO NOTHING`, kind, occasion)
-	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+	query := enqueueSQL(kind, occasion, "("+recipients.SQL+")")
+	if _, err := q.ExecContext(ctx, query, recipients.Args...); err != nil {
 		return fmt.Errorf("outbox: enqueue %s: %w", kind, err)
 	}
 	return nil
@@ -75,14 +70,36 @@ func EnqueueEach(ctx context.Context, q sqlx.ExtContext, kind, occasion string, 
 // Schedule queues messages of kind that are due later: one for each row that due yields
 // (columns registration_id, occasion, due_at), queued once per registration and occasion.
 func Schedule(ctx context.Context, q sqlx.ExtContext, kind string, due Query) error {
-	query, args := due.embed(`INSERT INTO outbox (dedupe_key, kind, registration_id, due_at)
-		SELECT $%[2]d || ':' || d.registration_id || d.occasion, $%[2]d, d.registration_id, d.due_at
-		FROM (%[1]s) AS d
-		ON CONFLICT (dedupe_key) DO NOTHING`, kind)
-	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+	if _, err := q.ExecContext(ctx, scheduleSQL(kind, "("+due.SQL+")"), due.Args...); err != nil {
 		return fmt.Errorf("outbox: schedule %s: %w", kind, err)
 	}
 	return nil
+}
+
+// EnqueueFrom and ScheduleFrom are the statements of Enqueue and Schedule for a change that is
+// a single statement (a registration): the caller puts them in its WITH, naming its own new
+// rows as recipients (column registration_id) or due (registration_id, occasion, due_at), so
+// that the change and its messages take one round trip.
+func EnqueueFrom(kind, recipients string) string { return enqueueSQL(kind, "", recipients) }
+
+// ScheduleFrom: see EnqueueFrom.
+func ScheduleFrom(kind, due string) string { return scheduleSQL(kind, due) }
+
+// enqueueSQL queues kind for each row of recipients, a relation or a parenthesised SELECT. The
+// kinds and occasions are Podium's own words and numbers, never a person's input, so they are
+// quoted into the statement, which leaves every parameter number to the caller.
+func enqueueSQL(kind, occasion, recipients string) string {
+	return `INSERT INTO outbox (dedupe_key, kind, registration_id)
+		SELECT 'registration:' || r.registration_id || ':' || ` + pq.QuoteLiteral(kind+occasion) + `, ` + pq.QuoteLiteral(kind) + `, r.registration_id
+		FROM ` + recipients + ` AS r
+		ON CONFLICT (dedupe_key) DO NOTHING`
+}
+
+func scheduleSQL(kind, due string) string {
+	return `INSERT INTO outbox (dedupe_key, kind, registration_id, due_at)
+		SELECT ` + pq.QuoteLiteral(kind) + ` || ':' || d.registration_id || d.occasion, ` + pq.QuoteLiteral(kind) + `, d.registration_id, d.due_at
+		FROM ` + due + ` AS d
+		ON CONFLICT (dedupe_key) DO NOTHING`
 }
 
 // Withdraw removes the queued messages of kind to the registrations that recipients yields

@@ -193,7 +193,7 @@ func (q *Queue) Record(ctx context.Context, results []Result) ([]Result, error) 
 		ids[i] = r.Message.ID
 	}
 	var recorded []int64
-	if err := sqlx.SelectContext(ctx, q.DB, &recorded, query, q.Name, pq.Array(ids), raw); err != nil {
+	if err := sqlx.SelectContext(ctx, q.DB, &recorded, query, q.Name, pq.Array(ids), string(raw)); err != nil {
 		return nil, fmt.Errorf("outbox: record: %w", err)
 	}
 	mine := make(map[int64]bool, len(recorded))

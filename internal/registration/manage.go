@@ -51,39 +51,45 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 		return nil, "", fmt.Errorf("registration: token: %w", err)
 	}
 	token := key.Token(salt)
-	var r Registration
-	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		// Without double opt-in the registration counts on a seat; whether it gets one is
-		// decided last, so that the event's row is locked only for the commit.
-		status := StatusPending
-		if !e.DoubleOptIn {
-			status = StatusConfirmed
-		}
-		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
-				role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $2 = 'confirmed' THEN $10::timestamptz END)
-			RETURNING ` + columns
-		err := sqlx.GetContext(ctx, tx, &r, query, e.ID, status, in.Name, in.Email, in.Organization,
-			in.Municipality, in.Role, answers, in.Language, now, auth.HashManageToken(token), salt)
-		if err != nil {
-			return err
-		}
-		if status == StatusPending {
-			return outbox.Enqueue(ctx, tx, statusMail[status], r.ID)
-		}
-		out, err := confirmLast(ctx, tx, e.ID, &r, now)
-		if err == nil {
-			r = *out
-		}
-		return err
-	})
+	// Without double opt-in the registration counts on a seat.
+	status := StatusPending
+	if !e.DoubleOptIn {
+		status = StatusConfirmed
+	}
+	row := []any{e.ID, status, in.Name, in.Email, in.Organization, in.Municipality, in.Role,
+		string(answers), in.Language, now, auth.HashManageToken(token), salt}
+	r, err := registerAtOnce(ctx, pool, row)
+	if err == nil && r == nil {
+		r, err = registerUnderLock(ctx, pool, row, now)
+	}
 	if isUniqueViolation(err) {
 		return nil, "", errDuplicate
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	return &r, token, nil
+	return r, token, nil
+}
+
+// registerUnderLock records a confirmed registration that registerAtOnce found no seat for: it
+// is decided under the event's lock, and goes on the waitlist if the event has one.
+func registerUnderLock(ctx context.Context, pool *sqlx.DB, row []any, now time.Time) (*Registration, error) {
+	var r Registration
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
+				role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $10)
+			RETURNING ` + columns
+		if err := sqlx.GetContext(ctx, tx, &r, query, row...); err != nil {
+			return err
+		}
+		out, err := confirmLast(ctx, tx, r.EventID, &r, now)
+		if err == nil {
+			r = *out
+		}
+		return err
+	})
+	return &r, err
 }
 
 // confirmLast finishes the confirmation of a registration already marked confirmed in this

@@ -18,27 +18,34 @@ import (
 	"github.com/podium-events/podium/internal/outbox"
 )
 
-// due selects the reminders due for the confirmed registrations chosen by filter (%s, on
-// registrations r and their events e; $1 is now), one per offset whose moment is still ahead.
-// The occasion names offset and start, so a reminder for one moment is queued once, and a moved
-// event gets new ones.
+// due selects the reminders due for the confirmed registrations of %[1]s (the table, or a
+// statement's new rows) that %[2]s chooses (on registrations r and their events e), one per
+// offset whose moment is still after %[3]s (now). The occasion names offset and start, so a
+// reminder for one moment is queued once, and a moved event gets new ones.
 const due = `SELECT r.id AS registration_id,
 		':' || o.seconds || ':' || extract(epoch FROM e.starts_at)::bigint AS occasion,
 		e.starts_at - make_interval(secs => o.seconds) AS due_at
-	FROM registrations r
+	FROM %[1]s r
 	JOIN events e ON e.id = r.event_id
 	CROSS JOIN LATERAL unnest(e.reminder_offsets) AS o(seconds)
-	WHERE %s AND r.status = 'confirmed' AND r.erased_at IS NULL AND e.status = 'published'
-		AND e.starts_at - make_interval(secs => o.seconds) > $1`
+	WHERE %[2]s AND r.status = 'confirmed' AND r.erased_at IS NULL AND e.status = 'published'
+		AND e.starts_at - make_interval(secs => o.seconds) > %[3]s`
 
 // Schedule queues the reminders of one confirmed registration, with the event as it is stored
 // now (the caller holds the event's lock, so it cannot move meanwhile).
 func Schedule(ctx context.Context, q sqlx.ExtContext, registrationID int64, now time.Time) error {
-	reminders := outbox.Query{SQL: fmt.Sprintf(due, "r.id = $2"), Args: []any{now, registrationID}}
+	reminders := outbox.Query{SQL: fmt.Sprintf(due, "registrations", "r.id = $2", "$1"), Args: []any{now, registrationID}}
 	if err := outbox.Schedule(ctx, q, outbox.KindReminder, reminders); err != nil {
 		return fmt.Errorf("reminder: schedule: %w", err)
 	}
 	return nil
+}
+
+// ScheduleFrom is the statement of Schedule for a registration that is made in one statement:
+// it queues the reminders of the confirmed rows of registrations, the name of that statement's
+// new rows (every column of the table), as of now, an SQL expression.
+func ScheduleFrom(registrations, now string) string {
+	return outbox.ScheduleFrom(outbox.KindReminder, "("+fmt.Sprintf(due, registrations, "true", now)+")")
 }
 
 // Reschedule replaces the queued reminders of every registration of the event, after its time or
@@ -47,7 +54,7 @@ func Reschedule(ctx context.Context, q sqlx.ExtContext, eventID int64, now time.
 	if err := DropEvent(ctx, q, eventID); err != nil {
 		return err
 	}
-	reminders := outbox.Query{SQL: fmt.Sprintf(due, "r.event_id = $2"), Args: []any{now, eventID}}
+	reminders := outbox.Query{SQL: fmt.Sprintf(due, "registrations", "r.event_id = $2", "$1"), Args: []any{now, eventID}}
 	if err := outbox.Schedule(ctx, q, outbox.KindReminder, reminders); err != nil {
 		return fmt.Errorf("reminder: reschedule: %w", err)
 	}
