@@ -36,21 +36,34 @@ type Item struct {
 // rolls back. It is the last statement of a change: the counter's row lock, which orders the
 // numbers, is then held only for the commit.
 func publish(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, questionIDs ...int64) error {
-	query := `WITH next AS (
-			INSERT INTO question_sequences AS s (event_id, last_change) VALUES ($1, cardinality($2::bigint[]))
-			ON CONFLICT (event_id) DO UPDATE SET last_change = s.last_change + cardinality($2::bigint[])
-			RETURNING last_change
-		), change AS (
-			INSERT INTO question_changes (event_id, seq, question_id, kind)
-			SELECT $1, next.last_change - cardinality($2::bigint[]) + q.n, q.id, $3
-			FROM next, unnest($2::bigint[]) WITH ORDINALITY AS q (id, n)
-			RETURNING seq
-		)
-		SELECT pg_notify($4, $1::text || ' ' || max(seq)::text) FROM change`
-	if _, err := tx.ExecContext(ctx, query, eventID, pq.Array(questionIDs), kind, notifyChannel); err != nil {
+	query := `WITH ` + publishing("$1::bigint", `(SELECT id, n FROM unnest($2::bigint[]) WITH ORDINALITY AS u (id, n))`, kind) + `
+		SELECT count(*) FROM notified`
+	if _, err := tx.ExecContext(ctx, query, eventID, pq.Array(questionIDs)); err != nil {
 		return fmt.Errorf("qa: publish: %w", err)
 	}
 	return nil
+}
+
+// publishing is publish for a change that is a single statement (a vote): entries of its WITH
+// that number the questions of changed (a relation with columns id and n, numbering them 1, 2,
+// …) after the event's last change, eventID being an SQL expression. They run once the
+// statement reads notified; PostgreSQL skips a WITH entry that only reads and that nothing
+// reads. The kind and the channel are Podium's own words, quoted in.
+func publishing(eventID, changed, kind string) string {
+	return `published_next AS (
+			INSERT INTO question_sequences AS s (event_id, last_change)
+			SELECT ` + eventID + `, count(*) FROM ` + changed + ` AS c HAVING count(*) > 0
+			ON CONFLICT (event_id) DO UPDATE SET last_change = s.last_change + excluded.last_change
+			RETURNING last_change
+		), published AS (
+			INSERT INTO question_changes (event_id, seq, question_id, kind)
+			SELECT ` + eventID + `, next.last_change - total.n + c.n, c.id, ` + pq.QuoteLiteral(kind) + `
+			FROM published_next AS next, (SELECT count(*) AS n FROM ` + changed + ` AS c) AS total, ` + changed + ` AS c
+			RETURNING seq
+		), notified AS (
+			SELECT pg_notify(` + pq.QuoteLiteral(notifyChannel) + `, ` + eventID + `::text || ' ' || max(seq)::text)
+			FROM published HAVING count(*) > 0
+		)`
 }
 
 // LastChange returns the event's newest change number. A page rendered after reading it shows

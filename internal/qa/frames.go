@@ -10,8 +10,9 @@ import (
 // Server-Sent Events format, shared by every stream that gets it. Through is the change number
 // it brings a page to (the SSE id of its last line); 0 for a heartbeat.
 type Frame struct {
-	Through int64
-	Data    []byte
+	Through   int64
+	Data      []byte
+	keepAlive bool // only for a stream that got nothing for a while
 }
 
 // Frames is one batch prepared once for every kind of viewer: moderators see every question;
@@ -34,8 +35,10 @@ func (f *Frames) For(moderator bool, participant string) Frame {
 	return Frame{Through: f.through, Data: f.audience}
 }
 
-// heartbeat keeps proxies from closing a quiet stream.
-var heartbeat = Frame{Data: []byte(": ping\n\n")}
+// heartbeat keeps proxies from closing a quiet stream. A stream that got a batch within the
+// last heartbeatEvery is not quiet and gets none: during a live session that spares a write to
+// every open page each time.
+var heartbeat = Frame{Data: []byte(": ping\n\n"), keepAlive: true}
 
 // PrepareFrames writes a batch in SSE format. Each question is encoded once per kind of viewer,
 // whatever the number of streams; only askers of questions in the batch get frames of their own.

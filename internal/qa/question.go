@@ -166,35 +166,31 @@ func Vote(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, partici
 			WHERE v.question_id = target.id AND v.participant = $3 RETURNING v.question_id`
 		delta = -1
 	}
+	// The vote's change is published in the same statement, after the count (see publishing):
+	// one round trip, the question's row then the event's change counter locked to its end.
 	query := `WITH target AS (
 			SELECT id FROM questions WHERE id = $1 AND event_id = $2 AND status = 'approved'
 		), changed AS (` + change + `
 		), counted AS (
 			UPDATE questions AS q SET votes = votes + $4 FROM changed WHERE q.id = changed.question_id
 			RETURNING ` + columns + `, true AS counted
-		)
+		), ` + publishing("$2::bigint", "(SELECT id, 1 AS n FROM counted)", "updated") + `
 		SELECT ` + strings.ReplaceAll(columns, "q.", "c.") + `, c.counted FROM counted c
+		WHERE (SELECT count(*) FROM notified) >= 0
 		UNION ALL
 		SELECT ` + columns + `, false FROM questions q
 		WHERE q.id IN (SELECT id FROM target) AND NOT EXISTS (SELECT 1 FROM counted)`
-	var out Question
-	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		var row struct {
-			Question
-			Counted bool `db:"counted"`
-		}
-		if err := sqlx.GetContext(ctx, tx, &row, query, questionID, eventID, participant, delta); err != nil {
-			return notFound(err)
-		}
-		out = row.Question
-		out.Voted, out.Own = up, out.Participant == participant
-		if !row.Counted {
-			return nil
-		}
-		return publish(ctx, tx, eventID, "updated", questionID)
+	var row struct {
+		Question
+		Counted bool `db:"counted"`
+	}
+	err := db.Retry(func() error {
+		return db.Get(ctx, pool, &row, query, questionID, eventID, participant, delta)
 	})
 	if err != nil {
-		return nil, err
+		return nil, notFound(err)
 	}
+	out := row.Question
+	out.Voted, out.Own = up, out.Participant == participant
 	return &out, nil
 }

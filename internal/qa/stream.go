@@ -32,6 +32,7 @@ type Subscriber struct {
 	conn    Conn       // nil until Attach
 	pending []Frame    // frames that arrived before Attach
 	sent    int64      // the change the client has been brought to
+	wrote   time.Time  // the last write to conn
 	ended   bool
 	onEnd   func()
 }
@@ -84,10 +85,15 @@ func (s *Subscriber) writeLocked(fr Frame) bool {
 	if fr.Through != 0 && fr.Through <= s.sent {
 		return true // the catch-up brought this already
 	}
-	s.conn.SetWriteDeadline(time.Now().Add(writeTimeout)) //nolint:errcheck // a failed write says the same
+	now := time.Now()
+	if fr.keepAlive && now.Sub(s.wrote) < heartbeatEvery {
+		return true
+	}
+	s.conn.SetWriteDeadline(now.Add(writeTimeout)) //nolint:errcheck // a failed write says the same
 	if _, err := s.conn.Write(fr.Data); err != nil {
 		return false
 	}
+	s.wrote = now
 	s.sent = max(s.sent, fr.Through)
 	return true
 }

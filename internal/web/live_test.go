@@ -243,8 +243,8 @@ func TestVoteStormIsCoalesced(t *testing.T) {
 			last = int(ev.Data["votes"].(float64))
 		}
 	}
-	// At most one update every 750 ms, plus the one the first vote sends at once.
-	if limit := int(time.Since(start)/(750*time.Millisecond)) + 2; len(updates) > limit {
+	// At most one update every 850 ms (qa.flushEvery), plus the one the first vote sends at once.
+	if limit := int(time.Since(start)/(850*time.Millisecond)) + 2; len(updates) > limit {
 		t.Errorf("%d votes in %s reached the page as %d updates, want at most %d", voters, took, len(updates), limit)
 	}
 	t.Logf("%d votes in %s reached the page as %d updates", voters, took, len(updates))
