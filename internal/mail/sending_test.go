@@ -300,7 +300,8 @@ func TestManyMessagesOverFewConnections(t *testing.T) {
 }
 
 // PODIUM_MAIL_RATE holds: at 20 messages a second, 41 messages take two seconds, and no second
-// sees more than 20 (and the one the limiter may let through at once).
+// at the mail server sees more than 20, the one the limiter may let through at once, and the
+// few (one per sender) that were let through on time but arrive late, beside later ones.
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -325,8 +326,8 @@ func TestRateLimit(t *testing.T) {
 				in++
 			}
 		}
-		if in > perSecond+2 {
-			t.Fatalf("%d messages within a second from message %d, want at most %d", in, i, perSecond+2)
+		if limit := perSecond + 1 + w.Concurrency; in > limit {
+			t.Fatalf("%d messages within a second from message %d, want at most %d", in, i, limit)
 		}
 	}
 }
