@@ -11,6 +11,7 @@ require (
 	github.com/goodsign/monday v1.0.2
 	github.com/gosimple/slug v1.15.0
 	github.com/jmoiron/sqlx v1.4.0
+	github.com/klauspost/compress v1.20.1
 	github.com/lib/pq v1.12.3
 	github.com/nicksnyder/go-i18n/v2 v2.7.0
 	github.com/pelletier/go-toml/v2 v2.2.4

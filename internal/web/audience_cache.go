@@ -68,6 +68,6 @@ func newcomerKey(c *gin.Context, v *questionsView, status int) (audienceKey, boo
 // renderBytes renders a page into memory, for pages that are kept.
 func (s *Server) renderBytes(c *gin.Context, name, title string, page any) ([]byte, error) {
 	var buf bytes.Buffer
-	err := s.pages.execute(&buf, name, view{Lang: pageLang(c), Title: title, Path: sitePath(c.Request.URL.Path), Page: page})
+	err := s.pages.execute(&buf, name, s.pageView(c, title, page))
 	return buf.Bytes(), err
 }

@@ -92,6 +92,9 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// Pages and their data are for the person who asked; a response that may be shared (a
+	// static file, the public calendar feed) says so itself.
+	h.Set("Cache-Control", "private, no-cache")
 	c.Next()
 }
 

@@ -109,15 +109,3 @@ func TestNotFoundAndSecurityHeaders(t *testing.T) {
 		}
 	}
 }
-
-// The stylesheets the pages link to are served.
-func TestStaticFiles(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	for _, path := range []string{"/static/podium.css", "/static/kern/kern.min.css", "/static/kern/fonts/fira-sans.css"} {
-		rec := h.do("GET", path, "", "")
-		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "text/css") {
-			t.Errorf("%s: %d %s", path, rec.Code, rec.Header().Get("Content-Type"))
-		}
-	}
-}

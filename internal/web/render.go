@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/templates"
 )
@@ -23,8 +24,9 @@ type pages struct {
 	sets map[string]*template.Template
 }
 
-func loadPages(messages *i18n.Bundle) (*pages, error) {
+func loadPages(messages *i18n.Bundle, files *assets) (*pages, error) {
 	funcs := template.FuncMap{
+		"asset": files.url,
 		"t": func(lang, id string, pairs ...any) string {
 			if len(pairs) == 0 {
 				return messages.T(lang, id, nil)
@@ -100,25 +102,55 @@ func (p *pages) execute(w io.Writer, name string, data any) error {
 
 // view is what every page template gets: the language, the page title and the page's own data.
 type view struct {
-	Lang  string
-	Title string
-	Path  string // the current path, for the language switch
-	Page  any
+	Lang        string
+	Title       string
+	Path        string // the current path, for the language switch
+	Canonical   string // this page's address, in its language
+	Description string // for search results and link previews
+	Page        any
+}
+
+// aboutEvent is a page about one event: its subtitle describes the page.
+type aboutEvent interface{ about() *event.Event }
+
+func (v eventView) about() *event.Event      { return v.Event }
+func (v manageView) about() *event.Event     { return v.Event }
+func (v confirmView) about() *event.Event    { return v.Event }
+func (v questionsView) about() *event.Event  { return v.Event }
+func (v registeredView) about() *event.Event { return v.Event }
+
+// pageView is the frame of a page: its language, title, address and description.
+func (s *Server) pageView(c *gin.Context, title string, page any) view {
+	lang := pageLang(c)
+	v := view{Lang: lang, Title: title, Path: sitePath(c.Request.URL.Path), Page: page,
+		Description: s.messages.T(lang, "site.tagline", nil)}
+	v.Canonical = strings.TrimSuffix(s.cfg.BaseURL.String(), "/") + v.Path
+	if lang == "en" {
+		v.Canonical += "?lang=en"
+	}
+	if p, ok := page.(aboutEvent); ok && p.about() != nil {
+		e := p.about()
+		v.Description = e.Subtitle
+		if v.Description == "" {
+			v.Description = e.Title
+		}
+	}
+	return v
 }
 
 // renderPage renders a page in the request's language. The page is rendered in full before
 // anything is sent, so that a template failing halfway becomes a logged error page instead of
 // half a page under a 200 (gin's c.HTML sends what it has).
 func (s *Server) renderPage(c *gin.Context, status int, name, title string, page any) {
-	lang := pageLang(c)
 	var buf bytes.Buffer
-	err := s.pages.execute(&buf, name, view{Lang: lang, Title: title, Path: sitePath(c.Request.URL.Path), Page: page})
+	err := s.pages.execute(&buf, name, s.pageView(c, title, page))
 	if err == nil {
 		s.writeBody(c, status, "text/html; charset=utf-8", buf.Bytes())
 		return
 	}
 	s.log.ErrorContext(c.Request.Context(), "page failed to render", "request_id", requestID(c), "route", routeLabel(c),
 		"page", name, "error", err)
+	lang := pageLang(c)
 	if name != "error" {
 		s.renderPage(c, http.StatusInternalServerError, "error", s.messages.T(lang, "error.internal.title", nil),
 			s.messages.T(lang, "error.internal.text", map[string]any{"RequestID": requestID(c)}))
@@ -138,18 +170,4 @@ func sitePath(p string) string {
 // pageLang is the page language: German unless ?lang=en asks for English.
 func pageLang(c *gin.Context) string {
 	return i18n.Lang(c.Query("lang"))
-}
-
-// staticFiles serves CSS, fonts and images from templates/static. They change only with a new
-// build, so browsers may keep them for a day.
-func staticFiles() gin.HandlerFunc {
-	sub, err := fs.Sub(templates.FS, "static")
-	if err != nil {
-		panic(err) // the directory is embedded at build time
-	}
-	files := http.StripPrefix("/static/", http.FileServer(http.FS(sub)))
-	return func(c *gin.Context) {
-		c.Header("Cache-Control", "public, max-age=86400")
-		files.ServeHTTP(c.Writer, c.Request)
-	}
 }

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"github.com/klauspost/compress/gzhttp"
 	"github.com/ulule/limiter/v3"
 
 	"github.com/podium-events/podium/internal/calendar"
@@ -29,6 +31,8 @@ type Server struct {
 	now      func() time.Time
 	metrics  *metrics
 	pages    *pages
+	assets   *assets
+	compress func(http.Handler) http.HandlerFunc
 	messages *i18n.Bundle
 	calendar *calendar.Builder
 	hub      *qa.Hub
@@ -60,7 +64,18 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		perAddress = 0
 	}
 	s.streams = newStreamLimits(maxStreams, perAddress)
-	if s.pages, err = loadPages(messages); err != nil {
+	// Responses are compressed for clients that accept it (zstd or gzip), except the event
+	// streams, which go out as they happen, and the static files, compressed once at start.
+	s.compress, err = gzhttp.NewWrapper(gzhttp.ContentTypeFilter(func(ct string) bool {
+		return !strings.HasPrefix(ct, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
+	}))
+	if err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = loadPages(messages, s.assets); err != nil {
 		return nil, err
 	}
 	s.metrics = newMetrics(pool)
@@ -90,7 +105,9 @@ func (s *Server) CloseStreams() { s.hub.Close() }
 // Handler returns the HTTP handler serving everything. Writes from another site are refused
 // (Go's cross-origin protection reads Sec-Fetch-Site and Origin), so a session cookie or the
 // participant cookie cannot be used by a foreign page; API clients send neither header.
-func (s *Server) Handler() http.Handler { return http.NewCrossOriginProtection().Handler(s.engine) }
+func (s *Server) Handler() http.Handler {
+	return s.compress(http.NewCrossOriginProtection().Handler(s.engine))
+}
 
 // MetricsHandler serves the Prometheus metrics on an address of their own (PODIUM_METRICS_ADDR);
 // the main handler then has no /metrics.
@@ -120,7 +137,8 @@ func (s *Server) routes() {
 	if s.cfg.MetricsAddr == "" {
 		e.GET("/metrics", s.metrics.handler())
 	}
-	e.GET("/static/*path", staticFiles())
+	e.GET("/static/*path", s.assets.serve)
+	e.GET("/favicon.ico", s.assets.favicon)
 
 	pages := e.Group("", s.timeout(requestTimeout), s.sessionOnly)
 	pages.GET("/", s.homePage)
