@@ -31,12 +31,18 @@ type assets struct {
 	files   map[string]*asset
 }
 
-// asset is one file with its encodings, each only if it is smaller than the plain file.
+// asset is one file with its encodings.
 type asset struct {
 	contentType string
 	etag        string // of the plain content; an encoding appends its name
-	plain       []byte
-	encoded     map[string][]byte // by Content-Encoding
+	encodedBody
+}
+
+// encodedBody is a response body kept with its encodings (by Content-Encoding), each only if it
+// is a tenth smaller than the plain body: fonts and images are compressed already.
+type encodedBody struct {
+	plain   []byte
+	encoded map[string][]byte
 }
 
 // encodings in the order they are preferred, when the client accepts several equally.
@@ -70,13 +76,14 @@ func readAssets() (*assets, error) {
 		}
 		sum := sha256.Sum256(plain)
 		fmt.Fprintf(all, "%s %x\n", name, sum)
-		f := &asset{contentType: mime.TypeByExtension(path.Ext(name)), plain: plain,
-			etag: `"` + hex.EncodeToString(sum[:8]) + `"`, encoded: map[string][]byte{}}
+		body, err := encode(plain, gzip.BestCompression, zstd.SpeedBestCompression)
+		if err != nil {
+			return fmt.Errorf("web: compress %s: %w", name, err)
+		}
+		f := &asset{contentType: mime.TypeByExtension(path.Ext(name)), etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+			encodedBody: body}
 		if f.contentType == "" {
 			f.contentType = "application/octet-stream"
-		}
-		if err := f.compress(); err != nil {
-			return fmt.Errorf("web: compress %s: %w", name, err)
 		}
 		a.files[name] = f
 		return nil
@@ -88,32 +95,84 @@ func readAssets() (*assets, error) {
 	return a, nil
 }
 
-// compress keeps each encoding that saves at least a tenth: fonts and images are compressed
-// already.
-func (f *asset) compress() error {
-	var gz bytes.Buffer
-	w, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+// encode compresses plain with gzip and zstd at the given levels.
+func encode(plain []byte, gzipLevel int, zstdLevel zstd.EncoderLevel) (encodedBody, error) {
+	b := encodedBody{plain: plain, encoded: map[string][]byte{}}
+	gz, err := gzipped(plain, gzipLevel)
 	if err != nil {
-		return err
+		return b, err
 	}
-	if _, err := w.Write(f.plain); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	zs, err := zstdEncoder(zstdLevel)
 	if err != nil {
-		return err
+		return b, err
 	}
-	zs := enc.EncodeAll(f.plain, nil)
-	enc.Close()
-	for name, b := range map[string][]byte{"gzip": gz.Bytes(), "zstd": zs} {
-		if len(b) < len(f.plain)*9/10 {
-			f.encoded[name] = b
+	for name, e := range map[string][]byte{"gzip": gz, "zstd": zs.EncodeAll(plain, nil)} {
+		if len(e) < len(plain)*9/10 {
+			b.encoded[name] = e
 		}
 	}
-	return nil
+	return b, nil
+}
+
+// Compressors are kept and used again: making one costs more than compressing a page with it.
+var (
+	gzipWriters  sync.Map // level → *sync.Pool of *gzip.Writer
+	zstdEncoders sync.Map // level → *zstd.Encoder, which compresses for many goroutines at once
+)
+
+func gzipped(plain []byte, level int) ([]byte, error) {
+	pool, _ := gzipWriters.LoadOrStore(level, &sync.Pool{})
+	var out bytes.Buffer
+	w, _ := pool.(*sync.Pool).Get().(*gzip.Writer)
+	if w == nil {
+		var err error
+		if w, err = gzip.NewWriterLevel(&out, level); err != nil {
+			return nil, err
+		}
+	} else {
+		w.Reset(&out)
+	}
+	defer pool.(*sync.Pool).Put(w)
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func zstdEncoder(level zstd.EncoderLevel) (*zstd.Encoder, error) {
+	if e, ok := zstdEncoders.Load(level); ok {
+		return e.(*zstd.Encoder), nil
+	}
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(level))
+	if err != nil {
+		return nil, err
+	}
+	if earlier, loaded := zstdEncoders.LoadOrStore(level, e); loaded {
+		e.Close()
+		return earlier.(*zstd.Encoder), nil
+	}
+	return e, nil
+}
+
+// choose picks the encoding of the body for the request, sets the headers for it and returns
+// the bytes to send with its name ("" for the plain body). The response is then not compressed
+// again on its way out.
+func (b *encodedBody) choose(c *gin.Context) ([]byte, string) {
+	h := c.Writer.Header()
+	h.Set(gzhttp.HeaderNoCompression, "1")
+	if len(b.encoded) == 0 {
+		return b.plain, ""
+	}
+	h.Add("Vary", "Accept-Encoding")
+	enc := acceptedEncoding(c.GetHeader("Accept-Encoding"), b.encoded)
+	if enc == "" {
+		return b.plain, ""
+	}
+	h.Set("Content-Encoding", enc)
+	return b.encoded[enc], enc
 }
 
 // url is where a page links to the file name (a path below static/).
@@ -138,16 +197,12 @@ func (a *assets) serve(c *gin.Context) {
 		return
 	}
 	h := c.Writer.Header()
-	h.Set(gzhttp.HeaderNoCompression, "1") // compressed already, or not worth it
 	h.Set("Cache-Control", cache)
 	h.Set("Content-Type", f.contentType)
-	body, etag := f.plain, f.etag
-	if len(f.encoded) > 0 {
-		h.Add("Vary", "Accept-Encoding")
-		if enc := acceptedEncoding(c.GetHeader("Accept-Encoding"), f.encoded); enc != "" {
-			h.Set("Content-Encoding", enc)
-			body, etag = f.encoded[enc], strings.TrimSuffix(f.etag, `"`)+"-"+enc+`"`
-		}
+	body, enc := f.choose(c)
+	etag := f.etag
+	if enc != "" {
+		etag = strings.TrimSuffix(f.etag, `"`) + "-" + enc + `"`
 	}
 	h.Set("ETag", etag)
 	http.ServeContent(c.Writer, c.Request, "", time.Time{}, bytes.NewReader(body))

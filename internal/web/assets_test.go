@@ -174,15 +174,16 @@ func TestStaticFilesCompressedAndVersioned(t *testing.T) {
 	}
 }
 
-// Pages and JSON are compressed for clients that accept it, and kept by no shared cache.
+// Pages and JSON are compressed for clients that accept it, and kept by no shared cache; so is
+// the questions page a newcomer gets from the page cache, compressed once when it was rendered.
 func TestResponsesCompressed(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	loadDemo(t, h)
-	for _, path := range []string{"/events/" + demo.WebsessionSlug, "/api/v1/events?past=true"} {
+	for _, path := range []string{"/events/" + demo.WebsessionSlug, "/api/v1/events?past=true", "/events/" + demo.WebsessionSlug + "/questions"} {
 		plain := h.get(path, "")
 		rec := h.get(path, "gzip")
-		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" {
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(rec.Header().Get("Vary"), "Accept-Encoding") {
 			t.Errorf("%s: %d, Content-Encoding %q", path, rec.Code, rec.Header().Get("Content-Encoding"))
 			continue
 		}

@@ -33,11 +33,11 @@ type audienceKey struct {
 
 type cachedPage struct {
 	rendered time.Time
-	updated  time.Time // the event's own last change (title, status): shown at once
-	html     []byte
+	updated  time.Time    // the event's own last change (title, status): shown at once
+	html     *encodedBody // compressed once, as it is rendered once
 }
 
-func (a *audienceCache) get(k audienceKey, now, updated time.Time) []byte {
+func (a *audienceCache) get(k audienceKey, now, updated time.Time) *encodedBody {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	p, ok := a.pages[k]

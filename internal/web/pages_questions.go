@@ -1,11 +1,13 @@
 package web
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
@@ -78,7 +80,7 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 	key, newcomer := newcomerKey(c, &v, status)
 	if newcomer {
 		if html := s.newcomers.get(key, s.now(), v.Event.UpdatedAt); html != nil {
-			s.writeBody(c, status, "text/html; charset=utf-8", html)
+			s.writeEncoded(c, status, "text/html; charset=utf-8", html)
 			return
 		}
 	}
@@ -101,8 +103,13 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 		s.pageError(c, err)
 		return
 	}
-	s.newcomers.put(key, cachedPage{rendered: s.now(), updated: v.Event.UpdatedAt, html: html})
-	s.writeBody(c, status, "text/html; charset=utf-8", html)
+	body, err := encode(html, gzip.DefaultCompression, zstd.SpeedDefault)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	s.newcomers.put(key, cachedPage{rendered: s.now(), updated: v.Event.UpdatedAt, html: &body})
+	s.writeEncoded(c, status, "text/html; charset=utf-8", &body)
 }
 
 // askPage takes a question from the form, which works without JavaScript.

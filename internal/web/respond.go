@@ -19,6 +19,12 @@ func (s *Server) writeJSON(c *gin.Context, status int, v any) {
 	s.writeBody(c, status, "application/json; charset=utf-8", body)
 }
 
+// writeEncoded is writeBody for a body compressed beforehand, in the encoding the client takes.
+func (s *Server) writeEncoded(c *gin.Context, status int, contentType string, body *encodedBody) {
+	b, _ := body.choose(c)
+	s.writeBody(c, status, contentType, b)
+}
+
 // writeBody sends a complete body with status and content type. A body that does not reach the
 // client (it hung up, or the network failed) can no longer be answered otherwise; it is logged.
 func (s *Server) writeBody(c *gin.Context, status int, contentType string, body []byte) {
