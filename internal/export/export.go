@@ -95,14 +95,18 @@ type row struct {
 // and none runs into the statement timeout however long the download takes.
 const batchSize = 1000
 
+// batchQuery reads the next batch of an event's attendees ($1) of the statuses $2 after the id
+// $3, at most $4, by key along registrations_listing_idx (migration 0017).
+const batchQuery = `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
+		attended, answers
+	FROM registrations
+	WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL AND id > $3
+	ORDER BY id
+	LIMIT $4`
+
 // each calls fn for every attendee in id order, reading batch after batch by key.
 func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Options, fn func(*row) error) error {
-	query := `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
-			attended, answers
-		FROM registrations
-		WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL AND id > $3
-		ORDER BY id
-		LIMIT $4`
+	query := batchQuery
 	batch := make([]row, 0, batchSize)
 	var after int64
 	for {
