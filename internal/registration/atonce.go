@@ -62,16 +62,7 @@ var atOnce = `WITH registered AS (
 		RETURNING registration_id
 	), written AS (
 		SELECT (SELECT count(*) FROM confirm_mail) + (SELECT count(*) FROM seat_mail) + (SELECT count(*) FROM reminders) AS messages
-	), unlimited AS (
-		SELECT e.id FROM events e, written
-		WHERE $2::text = 'confirmed' AND e.id = $1 AND e.capacity IS NULL
-		FOR KEY SHARE OF e
-	), counted AS (
-		UPDATE events e SET confirmed_count = e.confirmed_count + 1
-		FROM written
-		WHERE $2::text = 'confirmed' AND e.id = $1 AND e.capacity IS NOT NULL AND e.confirmed_count < e.capacity
-		RETURNING e.id
-	)
+	), ` + seatEntries("written", "$2::text = 'confirmed'") + `
 	SELECT ` + columns + ` FROM registered
 	WHERE CASE WHEN $2::text = 'pending' OR EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)
 		THEN true ELSE no_seat_left() END`

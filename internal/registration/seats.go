@@ -35,19 +35,34 @@ func lockEvent(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 // set meanwhile. It reports false when no seat was left, or the event changed meanwhile:
 // the caller then decides with seatUnderLock.
 func holdSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
-	query := `WITH unlimited AS (
-			SELECT id FROM events WHERE id = $1 AND capacity IS NULL FOR KEY SHARE
-		), counted AS (
-			UPDATE events SET confirmed_count = confirmed_count + 1
-			WHERE id = $1 AND capacity IS NOT NULL AND confirmed_count < capacity
-			RETURNING id
-		)
+	query := `WITH ` + seatEntries("", "true") + `
 		SELECT EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)`
 	var ok bool
 	if err := sqlx.GetContext(ctx, tx, &ok, query, eventID); err != nil {
 		return false, fmt.Errorf("registration: hold seat: %w", err)
 	}
 	return ok, nil
+}
+
+// seatEntries are the WITH entries that take a seat of event $1, for holdSeat and for a
+// registration made in one statement: unlimited key-shares an event without a capacity, counted
+// counts one more seat of an event that has one left; a seat was taken when either has a row.
+// after names a relation the seat must wait for, joined in so that it is read first ("" for
+// none); when is a further condition ("true" for none).
+func seatEntries(after, when string) string {
+	also, from := "", ""
+	if after != "" {
+		also, from = ", "+after, " FROM "+after
+	}
+	return `unlimited AS (
+			SELECT e.id FROM events e` + also + `
+			WHERE ` + when + ` AND e.id = $1 AND e.capacity IS NULL
+			FOR KEY SHARE OF e
+		), counted AS (
+			UPDATE events e SET confirmed_count = e.confirmed_count + 1` + from + `
+			WHERE ` + when + ` AND e.id = $1 AND e.capacity IS NOT NULL AND e.confirmed_count < e.capacity
+			RETURNING e.id
+		)`
 }
 
 // seatUnderLock decides a seat with the event locked, for a registration holdSeat found no seat
