@@ -13,8 +13,11 @@ ICALJS := .data/npm/node_modules/ical.js/dist/ical.es5.cjs
 # Deque's accessibility engine, injected into every page by the browser tests.
 AXE_VERSION := 4.14.1
 AXE := .data/npm/node_modules/axe-core/axe.min.js
+# Google's page audit, driving Debian's Chromium for `make audit`.
+LIGHTHOUSE_VERSION := 12.8.2
+LIGHTHOUSE := .data/npm/node_modules/.bin/lighthouse
 
-.PHONY: run test bench stop build clean screenshots
+.PHONY: run test bench audit assets stop build clean screenshots
 
 build:
 	@mkdir -p .data/bin
@@ -42,6 +45,39 @@ $(ICALJS):
 $(AXE): $(ICALJS)
 	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
+$(LIGHTHOUSE): $(ICALJS)
+	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error lighthouse@$(LIGHTHOUSE_VERSION)
+
+# KERN UX, the design system of German public administration, cut to what the pages use by
+# `make assets`: the stylesheet's rules for the classes in templates/ (PurgeCSS), and the three
+# Fira Sans weights those rules name with the glyphs of Latin-script names and German text.
+KERN_VERSION := 2.7.2
+PURGECSS_VERSION := 8.0.0
+PURGECSS := .data/npm/node_modules/.bin/purgecss
+FONT_WEIGHTS := Regular Medium SemiBold
+FONT_UNICODES := U+0000-017F,U+0192,U+0218-021B,U+02BB-02BC,U+02C6-02C7,U+02D8-02DD,U+1E9E,U+2000-206F,U+20AC,U+2116,U+2122,U+2190-2193,U+2212,U+2215,U+FEFF,U+FFFD
+
+$(PURGECSS): $(ICALJS)
+	npm install --prefix .data/npm --no-audit --no-fund --loglevel=error purgecss@$(PURGECSS_VERSION)
+
+/usr/bin/pyftsubset:
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonttools python3-brotli >/dev/null
+
+assets: $(PURGECSS) /usr/bin/pyftsubset
+	@rm -rf .data/kern && mkdir -p .data/kern
+	npm pack --silent --pack-destination .data/kern @kern-ux/native@$(KERN_VERSION) >/dev/null
+	tar -xzf .data/kern/kern-ux-native-$(KERN_VERSION).tgz -C .data/kern
+	$(PURGECSS) --css .data/kern/package/dist/kern.min.css --keyframes --output .data/kern \
+		--content 'templates/pages/*.html' 'templates/static/*.js' 'internal/web/*.go'
+	cp .data/kern/kern.min.css templates/static/kern/kern.css
+	cp .data/kern/package/LICENSE.md templates/static/kern/LICENSE.md
+	rm -rf templates/static/kern/fonts && mkdir -p templates/static/kern/fonts
+	for w in $(FONT_WEIGHTS); do \
+		/usr/bin/pyftsubset .data/kern/package/dist/fonts/fira-sans/FiraSans-$$w.woff2 --unicodes='$(FONT_UNICODES)' \
+			--flavor=woff2 --name-IDs='*' --output-file=templates/static/kern/fonts/FiraSans-$$w.woff2 2>/dev/null; \
+	done
+	@ls -l templates/static/kern templates/static/kern/fonts
+
 # Debian's Chromium for the browser tests; never a browser download.
 /usr/bin/chromium:
 	@echo "installing chromium (Debian package)"
@@ -60,6 +96,12 @@ bench: build
 	@export DATABASE_URL="$$(.ci/postgres fresh podium_bench)"; \
 	$(BIN) migrate; \
 	$(GO) run ./cmd/podium-bench -podium $(BIN) -json .data/bench.json
+
+# Lighthouse on the demo's main pages as a phone on slow 4G loads them; see README.
+audit: build $(LIGHTHOUSE) /usr/bin/chromium
+	@export DATABASE_URL="$$(.ci/postgres fresh podium_audit)"; \
+	PODIUM_LOG_LEVEL=warn $(BIN) migrate; \
+	$(GO) run ./cmd/podium-audit -podium $(BIN) -lighthouse $(LIGHTHOUSE)
 
 # The README's pictures: the main pages in Chromium and the attendee sheet in LibreOffice Calc.
 screenshots: $(ICALJS) $(AXE) /usr/bin/chromium

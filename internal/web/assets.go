@@ -23,7 +23,7 @@ import (
 )
 
 // assets are the files under templates/static, read and compressed once, at start. They are
-// served under a version named after their content (/static/<version>/kern/kern.min.css), so a
+// served under a version named after their content (/static/<version>/kern/kern.css), so a
 // browser keeps them for a year and asks again the moment any of them changed: the version is
 // one for all files, because the stylesheets name the fonts beside them by relative URLs.
 type assets struct {

@@ -3,10 +3,12 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/podium-events/podium/internal/export"
 	"github.com/podium-events/podium/internal/qa"
 	"github.com/podium-events/podium/internal/registration"
+	"github.com/podium-events/podium/templates"
 )
 
 // axeSource is Deque's axe-core; `make test` installs it from the npm registry.
@@ -107,11 +110,16 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"questions", base + "/questions", visitor, nil},
 		{"present", base + "/present", visitor, nil},
 		{"confirm", "/r/" + confirmToken + "/confirm", visitor, nil},
+		{"manage", "/r/" + confirmToken, visitor, nil},
 		{"login", "/login", visitor, nil},
 		{"not-found", "/events/gibt-es-nicht", visitor, nil},
 		{"moderate", base + "/moderate", organizer, nil},
 		{"admin", "/admin", organizer, nil},
 		{"admin-event", "/admin/events/" + demo.FollowUpSlug, organizer, nil},
+	}
+	kern, err := fs.ReadFile(templates.FS, "static/kern/kern.css")
+	if err != nil {
+		t.Fatal(err)
 	}
 	shots := os.Getenv("PODIUM_SCREENSHOTS")
 	if shots != "" {
@@ -126,6 +134,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 			if v := auditPage(t, p.who, axe); len(v) > 0 {
 				t.Errorf("axe-core finds:\n%s", strings.Join(v, "\n"))
+			}
+			for _, problem := range missingParts(t, p.who, kern) {
+				t.Error(problem)
 			}
 			if shots != "" && p.name != "login" && p.name != "not-found" && p.name != "home" {
 				shot, err := chromedp.Run(p.who, chromedp.CaptureScreenshot())
@@ -150,6 +161,23 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		})
 	}
+}
+
+// missingParts names what the page asked for and did not get (a file, a font), and the KERN
+// classes on it that the shipped stylesheet has no rule for: `make assets` cuts KERN down to
+// the classes found in templates/, so one built in code would otherwise render unstyled.
+func missingParts(t *testing.T, ctx context.Context, kern []byte) []string {
+	t.Helper()
+	missing := eval[[]string](t, ctx, `document.fonts.ready.then(() => [
+		...performance.getEntriesByType("resource").filter(r => r.responseStatus >= 400).map(r => "missing file " + r.name + " (" + r.responseStatus + ")"),
+		...[...document.fonts].filter(f => f.status === "error").map(f => "font not loaded: " + f.family + " " + f.weight)])`)
+	classes := eval[[]string](t, ctx, `[...new Set([...document.querySelectorAll("[class]")].flatMap(e => [...e.classList]))].filter(c => c.startsWith("kern-"))`)
+	for _, class := range classes {
+		if !regexp.MustCompile(`\.` + regexp.QuoteMeta(class) + `([^\w-]|$)`).Match(kern) {
+			missing = append(missing, "class "+class+" has no rule in kern.css: run `make assets`")
+		}
+	}
+	return missing
 }
 
 // spreadsheetScreenshot writes the follow-up's attendee list as XLSX and has LibreOffice Calc
