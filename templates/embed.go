@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the pages, partials, message catalogs and static files.
 //
-//go:embed pages/*.html mail/* i18n/*.toml static
+//go:embed pages/*.html mail/* i18n/*.toml legal/*.md static
 var FS embed.FS

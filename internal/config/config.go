@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type Config struct {
 	Secret         []byte
 	SecretIsRandom bool
 	RetentionDays  int
+	// LegalDir holds the operator's impressum.md, datenschutz.md and barrierefreiheit.md; empty
+	// or without one of them: Podium's example shows, marked as an example.
+	LegalDir string
 	// ConfirmWithin is how long a registration waits for its email confirmation.
 	ConfirmWithin  time.Duration
 	RateLimits     bool
@@ -188,6 +192,13 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 			bad("PODIUM_RETENTION_DAYS", "must be a whole number of days from 1 to 3650, got %q", v)
 		}
 		c.RetentionDays = n
+	}
+
+	if v := get("PODIUM_LEGAL_DIR", ""); v != "" {
+		if info, err := os.Stat(v); err != nil || !info.IsDir() {
+			bad("PODIUM_LEGAL_DIR", "must be a directory with impressum.md, datenschutz.md and barrierefreiheit.md, got %q", v)
+		}
+		c.LegalDir = v
 	}
 
 	c.ConfirmWithin = 48 * time.Hour

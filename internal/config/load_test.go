@@ -64,6 +64,8 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_SECRET", "  " + strings.Repeat(" ", 40) + "x"},
 		{"PODIUM_RETENTION_DAYS", "0"},
 		{"PODIUM_RETENTION_DAYS", "ein Jahr"},
+		{"PODIUM_LEGAL_DIR", "/gibt/es/nicht"},
+		{"PODIUM_LEGAL_DIR", "/etc/hostname"},
 		{"PODIUM_RATE_LIMITS", "maybe"},
 		{"PODIUM_TRUSTED_PROXIES", "10.0.0.1, proxy.local"},
 		{"PODIUM_MAX_STREAMS", "0"},

@@ -47,9 +47,9 @@ const noSeatLeft = "PS001"
 // was found.
 var atOnce = `WITH registered AS (
 		INSERT INTO registrations (event_id, status, name, email, organization, municipality,
-			role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
+			role, answers, language, consent_at, token_hash, token_salt, consent_version, confirmed_at)
 		VALUES ($1, $2::text, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,
-			$11, $12, CASE WHEN $2::text = 'confirmed' THEN $10::timestamptz END)
+			$11, $12, $13, CASE WHEN $2::text = 'confirmed' THEN $10::timestamptz END)
 		RETURNING *
 	), confirm_mail AS (
 		` + outbox.EnqueueFrom(outbox.KindConfirm, `(SELECT id AS registration_id FROM registered WHERE status = 'pending')`) + `

@@ -30,6 +30,16 @@ type Input struct {
 	Answers      map[string]json.RawMessage // keyed by question key
 	Consent      bool
 	Language     string
+	// ConsentVersion is the version of the consent texts the form showed (legal.Texts), recorded
+	// with the registration; set by the server, never by the person registering.
+	ConsentVersion string
+}
+
+func (in *Input) consentVersion() *string {
+	if in.ConsentVersion == "" {
+		return nil
+	}
+	return &in.ConsentVersion
 }
 
 // validate checks the input against the event's questions and returns the answers to store.

@@ -57,7 +57,7 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 		status = StatusConfirmed
 	}
 	row := []any{e.ID, status, in.Name, in.Email, in.Organization, in.Municipality, in.Role,
-		string(answers), in.Language, now, auth.HashManageToken(token), salt}
+		string(answers), in.Language, now, auth.HashManageToken(token), salt, in.consentVersion()}
 	r, err := registerAtOnce(ctx, pool, row)
 	if err == nil && r == nil {
 		r, err = registerUnderLock(ctx, pool, row, now)
@@ -77,8 +77,8 @@ func registerUnderLock(ctx context.Context, pool *sqlx.DB, row []any, now time.T
 	var r Registration
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
 		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
-				role, answers, language, consent_at, token_hash, token_salt, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $10)
+				role, answers, language, consent_at, token_hash, token_salt, consent_version, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $10)
 			RETURNING ` + columns
 		if err := sqlx.GetContext(ctx, tx, &r, query, row...); err != nil {
 			return err

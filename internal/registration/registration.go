@@ -28,10 +28,12 @@ type Registration struct {
 	Answers      json.RawMessage `db:"answers" json:"answers"`
 	Language     string          `db:"language" json:"language"`
 	ConsentAt    time.Time       `db:"consent_at" json:"consent_at"`
-	Attended     bool            `db:"attended" json:"attended"`
-	CreatedAt    time.Time       `db:"created_at" json:"registered_at"`
-	UpdatedAt    time.Time       `db:"updated_at" json:"updated_at"`
-	ConfirmedAt  *time.Time      `db:"confirmed_at" json:"confirmed_at"`
-	CancelledAt  *time.Time      `db:"cancelled_at" json:"cancelled_at"`
-	TokenSalt    []byte          `db:"token_salt" json:"-"`
+	// ConsentVersion names the consent texts accepted (table consent_texts); none before they were kept.
+	ConsentVersion *string    `db:"consent_version" json:"consent_version,omitempty"`
+	Attended       bool       `db:"attended" json:"attended"`
+	CreatedAt      time.Time  `db:"created_at" json:"registered_at"`
+	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
+	ConfirmedAt    *time.Time `db:"confirmed_at" json:"confirmed_at"`
+	CancelledAt    *time.Time `db:"cancelled_at" json:"cancelled_at"`
+	TokenSalt      []byte     `db:"token_salt" json:"-"`
 }

@@ -14,7 +14,7 @@ import (
 )
 
 const columns = `id, event_id, status, name, email, organization, municipality, role, answers,
-	language, consent_at, attended, created_at, updated_at, confirmed_at, cancelled_at, token_salt`
+	language, consent_at, consent_version, attended, created_at, updated_at, confirmed_at, cancelled_at, token_salt`
 
 // eventIDByToken finds which event a token belongs to, without locking, so that the event can be
 // locked before the registration.

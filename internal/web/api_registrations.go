@@ -32,6 +32,10 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	if in.ConsentVersion, err = s.consentVersion(c.Request.Context()); err != nil {
+		s.respondError(c, err)
+		return
+	}
 	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e, in, s.now())
 	if err != nil {
 		s.respondError(c, err)

@@ -99,8 +99,12 @@ func (s *Server) registerPage(c *gin.Context) {
 		return
 	}
 	form := c.Request.PostForm
-	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e,
-		registrationInput(e, form, lang), s.now())
+	in := registrationInput(e, form, lang)
+	if in.ConsentVersion, err = s.consentVersion(c.Request.Context()); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e, in, s.now())
 	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/events/"+e.Slug+"/registered?status="+r.Status+langQuery(lang, "&"))
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/legal"
 	"github.com/podium-events/podium/internal/qa"
 )
 
@@ -39,6 +40,10 @@ type Server struct {
 	streams  *streamLimits
 	// newcomers keeps the questions page as people arriving see it, rendered once per change.
 	newcomers audienceCache
+	// legal are the Impressum, privacy and accessibility statements; consent what the
+	// registration form asks people to agree to.
+	legal   legal.Pages
+	consent *consentTexts
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them.
@@ -70,6 +75,9 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return !strings.HasPrefix(ct, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
 	}))
 	if err != nil {
+		return nil, err
+	}
+	if err := s.loadLegal(); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(); err != nil {
@@ -142,6 +150,7 @@ func (s *Server) routes() {
 
 	pages := e.Group("", s.timeout(requestTimeout), s.sessionOnly)
 	pages.GET("/", s.homePage)
+	s.legalRoutes(pages)
 	pages.GET("/events.ics", s.calendarFeed)
 	pages.GET("/events/:slug", s.eventPageOrCalendar)
 	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registerPage)
@@ -156,6 +165,7 @@ func (s *Server) routes() {
 	manage.POST("/confirm", s.confirmPage)
 	manage.POST("/cancel", s.cancelPage)
 	manage.POST("/delete", s.erasePage)
+	manage.GET("/data", s.disclosurePage)
 
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)
@@ -178,6 +188,7 @@ func (s *Server) routes() {
 	// The manage token is the credential: whoever holds it manages that one registration.
 	api.GET("/registrations/:token", s.getRegistration)
 	api.GET("/registrations/:token/invite.ics", s.invite)
+	api.GET("/registrations/:token/data", privatePage, s.disclosure)
 	api.POST("/registrations/:token/confirm", s.confirmRegistration)
 	api.POST("/registrations/:token/cancel", s.cancelRegistration)
 	api.DELETE("/registrations/:token", s.eraseRegistration)
