@@ -19,6 +19,7 @@ import (
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 )
 
@@ -54,7 +55,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log), limiters: map[string]*limiter.Limiter{}}
+		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}}
 	maxStreams := cfg.MaxStreams
 	if maxStreams == 0 {
 		maxStreams = streamBudget(cfg.DBMaxConns)

@@ -1,0 +1,185 @@
+package poll
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/qa"
+)
+
+// MaxAnswerLen bounds a free-text answer: a word or a few, for a word list.
+const MaxAnswerLen = 60
+
+// Voter is one participant towards the polls of an event. An answer is stored under an HMAC of
+// the participant id and the poll id keyed with the server's secret: enough to keep one answer
+// per person and let them change it, while the database alone links it to nothing else: not to
+// the person's questions and votes (which carry the participant id), not to their answers to
+// other polls, not to a registration.
+type Voter struct {
+	key         []byte
+	participant string
+}
+
+// NewVoter returns the voter of a participant id (the podium_participant cookie's).
+func NewVoter(secret []byte, participant string) Voter {
+	return Voter{key: append([]byte("podium poll voter\x00"), secret...), participant: participant}
+}
+
+// Key is what the voter's answers to one poll are stored under.
+func (v Voter) Key(pollID int64) []byte {
+	m := hmac.New(sha256.New, v.key)
+	var id [8]byte
+	binary.BigEndian.PutUint64(id[:], uint64(pollID))
+	m.Write(id[:])
+	m.Write([]byte(v.participant))
+	return m.Sum(nil)
+}
+
+// Answer is one participant's answer: the indexes of the chosen options (for a rating, the
+// number minus one), or a text.
+type Answer struct {
+	Choices []int
+	Text    string
+}
+
+// Normalize is how free-text answers are counted together: case and spacing do not matter.
+func Normalize(text string) string {
+	return strings.ToLower(strings.Join(strings.Fields(text), " "))
+}
+
+// check validates an answer against the poll and returns it as stored.
+func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
+	v := &domain.ValidationError{}
+	n := len(p.Choices())
+	switch p.Kind {
+	case KindSingle, KindRating:
+		field := "option"
+		if p.Kind == KindRating {
+			field = "rating"
+		}
+		if len(a.Choices) != 1 || a.Choices[0] < 0 || a.Choices[0] >= n {
+			if p.Kind == KindRating {
+				v.Add(field, fmt.Sprintf("must be a whole number from 1 to %d", n))
+			} else {
+				v.Add(field, fmt.Sprintf("must be the index of one option, 0 to %d", n-1))
+			}
+		}
+	case KindMultiple:
+		seen := map[int]bool{}
+		if len(a.Choices) == 0 {
+			v.Add("options", "must list at least one option")
+		}
+		for _, c := range a.Choices {
+			if c < 0 || c >= n || seen[c] {
+				v.Add("options", fmt.Sprintf("must list distinct option indexes from 0 to %d", n-1))
+				break
+			}
+			seen[c] = true
+		}
+	case KindText:
+		text = strings.Join(strings.Fields(a.Text), " ")
+		switch {
+		case !v.CheckLine("text", text):
+		case text == "":
+			v.Add("text", "is required")
+		case utf8.RuneCountInString(text) > MaxAnswerLen:
+			v.Add("text", fmt.Sprintf("must be at most %d characters", MaxAnswerLen))
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, "", err
+	}
+	choices = []int64{}
+	if p.Kind != KindText {
+		choices = make([]int64, len(a.Choices))
+		for i, c := range a.Choices {
+			choices[i] = int64(c)
+		}
+	}
+	return choices, text, nil
+}
+
+// Submit records a participant's answer to an open poll, or replaces their earlier one. The
+// database keeps one answer per voter and poll (its primary key), whatever happens at once.
+func Submit(ctx context.Context, pool *sqlx.DB, eventID, pollID int64, voter Voter, a Answer) error {
+	p, err := Get(ctx, pool, eventID, pollID, false)
+	if err != nil {
+		return err
+	}
+	if p.State != StateOpen {
+		return &domain.ConflictError{Code: "poll_closed", Message: "the poll is not open"}
+	}
+	choices, text, err := a.check(p)
+	if err != nil {
+		return err
+	}
+	// One statement: the poll's row is share-locked, so a close waits for answers in flight and
+	// no answer lands after it; then the answer, then the change's number, as a vote does.
+	query := `WITH target AS (
+			SELECT id FROM polls WHERE id = $1 AND event_id = $2 AND state = 'open' FOR SHARE
+		), changed AS (
+			INSERT INTO poll_answers (poll_id, voter, choices, text, text_key)
+			SELECT id, $3, $4, $5, $6 FROM target
+			ON CONFLICT (poll_id, voter) DO UPDATE
+				SET choices = excluded.choices, text = excluded.text, text_key = excluded.text_key
+				WHERE (poll_answers.choices, poll_answers.text) IS DISTINCT FROM (excluded.choices, excluded.text)
+			RETURNING poll_id AS id, 1 AS n
+		), ` + qa.PollPublishing("$2::bigint", "changed", "answered") + `
+		SELECT (SELECT count(*) FROM target) AS open, (SELECT count(*) FROM notified) AS notified`
+	var row struct {
+		Open     int `db:"open"`
+		Notified int `db:"notified"`
+	}
+	err = db.Retry(func() error {
+		return db.Get(ctx, pool, &row, query, pollID, eventID, voter.Key(pollID), pq.Array(choices), text, Normalize(text))
+	})
+	if err != nil {
+		return fmt.Errorf("poll: answer: %w", err)
+	}
+	if row.Open == 0 {
+		return &domain.ConflictError{Code: "poll_closed", Message: "the poll is not open"}
+	}
+	return nil
+}
+
+// Answers returns the voter's answers to the given polls, by poll id.
+func Answers(ctx context.Context, q sqlx.QueryerContext, polls []Poll, voter Voter) (map[int64]Answer, error) {
+	out := map[int64]Answer{}
+	if len(polls) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(polls))
+	keys := make([][]byte, len(polls))
+	for i, p := range polls {
+		ids[i], keys[i] = p.ID, voter.Key(p.ID)
+	}
+	var rows []struct {
+		PollID  int64         `db:"poll_id"`
+		Choices pq.Int64Array `db:"choices"`
+		Text    string        `db:"text"`
+	}
+	query := `SELECT a.poll_id, a.choices, a.text
+		FROM unnest($1::bigint[], $2::bytea[]) AS mine (poll_id, voter)
+		JOIN poll_answers a ON a.poll_id = mine.poll_id AND a.voter = mine.voter`
+	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Array(ids), pq.ByteaArray(keys)); err != nil {
+		return nil, fmt.Errorf("poll: own answers: %w", err)
+	}
+	for _, r := range rows {
+		a := Answer{Text: r.Text}
+		for _, c := range r.Choices {
+			a.Choices = append(a.Choices, int(c))
+		}
+		out[r.PollID] = a
+	}
+	return out, nil
+}
