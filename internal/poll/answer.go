@@ -45,11 +45,14 @@ func (v Voter) Key(pollID int64) []byte {
 	return m.Sum(nil)
 }
 
-// Answer is one participant's answer: the indexes of the chosen options (for a rating, the
-// number minus one), or a text.
+// Answer is one participant's answer, with the field of its poll's kind set: Option (the
+// index of one option) for single choice, Options (indexes) for multiple choice, Rating (1 to
+// the scale) for a rating, Text for free text.
 type Answer struct {
-	Choices []int
-	Text    string
+	Option  *int    `json:"option,omitempty"`
+	Options []int   `json:"options,omitempty"`
+	Rating  *int    `json:"rating,omitempty"`
+	Text    *string `json:"text,omitempty"`
 }
 
 // Normalize is how free-text answers are counted together: case and spacing do not matter.
@@ -57,37 +60,53 @@ func Normalize(text string) string {
 	return strings.ToLower(strings.Join(strings.Fields(text), " "))
 }
 
-// check validates an answer against the poll and returns it as stored.
+// fieldOf names the answer field of a kind of poll.
+var fieldOf = map[string]string{KindSingle: "option", KindMultiple: "options", KindRating: "rating", KindText: "text"}
+
+// check validates an answer against the poll and returns it as stored: the chosen indexes (a
+// rating r as r-1), or the text with its spacing tidied.
 func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
 	v := &domain.ValidationError{}
+	want := fieldOf[p.Kind]
+	for field, set := range map[string]bool{"option": a.Option != nil, "options": a.Options != nil, "rating": a.Rating != nil, "text": a.Text != nil} {
+		switch {
+		case field == want && !set:
+			v.Add(field, "is required")
+		case field != want && set:
+			v.Add(field, "does not answer a poll of kind "+p.Kind+"; send "+want)
+		}
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, "", err
+	}
 	n := len(p.Choices())
+	choices = []int64{}
 	switch p.Kind {
-	case KindSingle, KindRating:
-		field := "option"
-		if p.Kind == KindRating {
-			field = "rating"
+	case KindSingle:
+		if *a.Option < 0 || *a.Option >= n {
+			v.Add("option", fmt.Sprintf("must be the index of one option, 0 to %d", n-1))
 		}
-		if len(a.Choices) != 1 || a.Choices[0] < 0 || a.Choices[0] >= n {
-			if p.Kind == KindRating {
-				v.Add(field, fmt.Sprintf("must be a whole number from 1 to %d", n))
-			} else {
-				v.Add(field, fmt.Sprintf("must be the index of one option, 0 to %d", n-1))
-			}
+		choices = append(choices, int64(*a.Option))
+	case KindRating:
+		if *a.Rating < 1 || *a.Rating > n {
+			v.Add("rating", fmt.Sprintf("must be a whole number from 1 to %d", n))
 		}
+		choices = append(choices, int64(*a.Rating-1))
 	case KindMultiple:
 		seen := map[int]bool{}
-		if len(a.Choices) == 0 {
+		if len(a.Options) == 0 {
 			v.Add("options", "must list at least one option")
 		}
-		for _, c := range a.Choices {
+		for _, c := range a.Options {
 			if c < 0 || c >= n || seen[c] {
 				v.Add("options", fmt.Sprintf("must list distinct option indexes from 0 to %d", n-1))
 				break
 			}
 			seen[c] = true
+			choices = append(choices, int64(c))
 		}
 	case KindText:
-		text = strings.Join(strings.Fields(a.Text), " ")
+		text = strings.Join(strings.Fields(*a.Text), " ")
 		switch {
 		case !v.CheckLine("text", text):
 		case text == "":
@@ -96,17 +115,7 @@ func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
 			v.Add("text", fmt.Sprintf("must be at most %d characters", MaxAnswerLen))
 		}
 	}
-	if err := v.OrNil(); err != nil {
-		return nil, "", err
-	}
-	choices = []int64{}
-	if p.Kind != KindText {
-		choices = make([]int64, len(a.Choices))
-		for i, c := range a.Choices {
-			choices[i] = int64(c)
-		}
-	}
-	return choices, text, nil
+	return choices, text, v.OrNil()
 }
 
 // Submit records a participant's answer to an open poll, or replaces their earlier one. The
@@ -174,12 +183,44 @@ func Answers(ctx context.Context, q sqlx.QueryerContext, polls []Poll, voter Vot
 	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Array(ids), pq.ByteaArray(keys)); err != nil {
 		return nil, fmt.Errorf("poll: own answers: %w", err)
 	}
+	kinds := map[int64]string{}
+	for _, p := range polls {
+		kinds[p.ID] = p.Kind
+	}
 	for _, r := range rows {
-		a := Answer{Text: r.Text}
-		for _, c := range r.Choices {
-			a.Choices = append(a.Choices, int(c))
+		var a Answer
+		switch kinds[r.PollID] {
+		case KindSingle:
+			a.Option = ptr(int(r.Choices[0]))
+		case KindRating:
+			a.Rating = ptr(int(r.Choices[0]) + 1)
+		case KindMultiple:
+			for _, c := range r.Choices {
+				a.Options = append(a.Options, int(c))
+			}
+		case KindText:
+			a.Text = ptr(r.Text)
 		}
 		out[r.PollID] = a
 	}
 	return out, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Chose tells whether the answer includes choice i (an option's index, or a rating minus one),
+// for showing it checked.
+func (a Answer) Chose(i int) bool {
+	switch {
+	case a.Option != nil:
+		return *a.Option == i
+	case a.Rating != nil:
+		return *a.Rating == i+1
+	}
+	for _, c := range a.Options {
+		if c == i {
+			return true
+		}
+	}
+	return false
 }

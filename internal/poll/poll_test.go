@@ -135,7 +135,7 @@ func TestOneChangeableAnswerPerParticipant(t *testing.T) {
 		voter  poll.Voter
 		choice int
 	}{{erika, 0}, {jonas, 1}, {erika, 2}, {erika, 2}} {
-		if err := poll.Submit(ctx, pool, e.ID, p.ID, step.voter, poll.Answer{Choices: []int{step.choice}}); err != nil {
+		if err := poll.Submit(ctx, pool, e.ID, p.ID, step.voter, poll.Answer{Option: &step.choice}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,8 +145,8 @@ func TestOneChangeableAnswerPerParticipant(t *testing.T) {
 		t.Errorf("participants and counts %s, want 2 0 1 1 50", got)
 	}
 	mine, err := poll.Answers(ctx, pool, []poll.Poll{*p}, erika)
-	if err != nil || fmt.Sprint(mine[p.ID].Choices) != "[2]" {
-		t.Errorf("Erika's answer %v (%v), want [2]", mine[p.ID].Choices, err)
+	if err != nil || *mine[p.ID].Option != 2 {
+		t.Errorf("Erika's answer %+v (%v), want option 2", mine[p.ID], err)
 	}
 	var stored string
 	pool.Get(&stored, `SELECT string_agg(encode(voter, 'escape') || choices::text || text, ' ') FROM poll_answers`)
@@ -178,7 +178,7 @@ func TestAnswersOnlyWhileOpenAndValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := poll.Submit(ctx, pool, e.ID, draft.ID, voter, poll.Answer{Choices: []int{0}}); !errors.Is(err, domain.ErrNotFound) {
+	if err := poll.Submit(ctx, pool, e.ID, draft.ID, voter, poll.Answer{Option: ptr(0)}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("answer to a draft: %v, want not found", err)
 	}
 	multi := open(t, pool, e, poll.Input{Kind: poll.KindMultiple, Question: "Was nutzen Sie?", Options: []string{"E-Akte", "Portal", "Chat"}})
@@ -190,13 +190,15 @@ func TestAnswersOnlyWhileOpenAndValid(t *testing.T) {
 		field string
 	}{
 		{multi, poll.Answer{}, "options"},
-		{multi, poll.Answer{Choices: []int{0, 0}}, "options"},
-		{multi, poll.Answer{Choices: []int{3}}, "options"},
-		{rating, poll.Answer{Choices: []int{5}}, "rating"},
-		{rating, poll.Answer{Choices: []int{-1}}, "rating"},
-		{text, poll.Answer{Text: "  "}, "text"},
-		{text, poll.Answer{Text: strings.Repeat("x", poll.MaxAnswerLen+1)}, "text"},
-		{text, poll.Answer{Text: "a\x00"}, "text"},
+		{multi, poll.Answer{Options: []int{}}, "options"},
+		{multi, poll.Answer{Option: ptr(0)}, "option"},
+		{multi, poll.Answer{Options: []int{0, 0}}, "options"},
+		{multi, poll.Answer{Options: []int{3}}, "options"},
+		{rating, poll.Answer{Rating: ptr(6)}, "rating"},
+		{rating, poll.Answer{Rating: ptr(0)}, "rating"},
+		{text, poll.Answer{Text: ptr("  ")}, "text"},
+		{text, poll.Answer{Text: ptr(strings.Repeat("x", poll.MaxAnswerLen+1))}, "text"},
+		{text, poll.Answer{Text: ptr("a\x00")}, "text"},
 	} {
 		err := poll.Submit(ctx, pool, e.ID, c.p.ID, voter, c.a)
 		var invalid *domain.ValidationError
@@ -204,10 +206,10 @@ func TestAnswersOnlyWhileOpenAndValid(t *testing.T) {
 			t.Errorf("%s %+v: %v, want a problem with %s", c.p.Kind, c.a, err, c.field)
 		}
 	}
-	if err := poll.Submit(ctx, pool, e.ID, multi.ID, voter, poll.Answer{Choices: []int{0, 2}}); err != nil {
+	if err := poll.Submit(ctx, pool, e.ID, multi.ID, voter, poll.Answer{Options: []int{0, 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := poll.Submit(ctx, pool, e.ID, rating.ID, voter, poll.Answer{Choices: []int{4}}); err != nil {
+	if err := poll.Submit(ctx, pool, e.ID, rating.ID, voter, poll.Answer{Rating: ptr(5)}); err != nil {
 		t.Fatal(err)
 	}
 	closed := poll.StateClosed
@@ -215,7 +217,7 @@ func TestAnswersOnlyWhileOpenAndValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	var conflict *domain.ConflictError
-	if err := poll.Submit(ctx, pool, e.ID, multi.ID, voter, poll.Answer{Choices: []int{1}}); !errors.As(err, &conflict) {
+	if err := poll.Submit(ctx, pool, e.ID, multi.ID, voter, poll.Answer{Options: []int{1}}); !errors.As(err, &conflict) {
 		t.Errorf("answer to a closed poll: %v, want a conflict", err)
 	}
 	if r := results(t, pool, multi); fmt.Sprint(r.Participants, r.Options[0].Count, r.Options[1].Count, r.Options[2].Count) != "1 1 0 1" {
@@ -242,7 +244,7 @@ func TestWordList(t *testing.T) {
 	e := newEvent(t, pool)
 	p := open(t, pool, e, poll.Input{Kind: poll.KindText, Question: "Digitalisierung in einem Wort?"})
 	for i, text := range []string{"Bürgerportal", " bürgerportal ", "E-Akte", "Bürgerportal", "Open  Data", "open data", "Mut"} {
-		if err := poll.Submit(ctx, pool, e.ID, p.ID, poll.NewVoter(secret, fmt.Sprint(i)), poll.Answer{Text: text}); err != nil {
+		if err := poll.Submit(ctx, pool, e.ID, p.ID, poll.NewVoter(secret, fmt.Sprint(i)), poll.Answer{Text: &text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -270,8 +272,8 @@ func TestConcurrentAnswersAreExact(t *testing.T) {
 	for i := range people {
 		wg.Go(func() {
 			v := poll.NewVoter(secret, fmt.Sprint("p", i))
-			errs <- poll.Submit(ctx, pool, e.ID, p.ID, v, poll.Answer{Choices: []int{i % 4}})
-			errs <- poll.Submit(ctx, pool, e.ID, p.ID, v, poll.Answer{Choices: []int{(i + 1) % 4}})
+			errs <- poll.Submit(ctx, pool, e.ID, p.ID, v, poll.Answer{Option: ptr(i % 4)})
+			errs <- poll.Submit(ctx, pool, e.ID, p.ID, v, poll.Answer{Option: ptr((i + 1) % 4)})
 		})
 	}
 	wg.Wait()
@@ -298,3 +300,5 @@ func TestConcurrentAnswersAreExact(t *testing.T) {
 		t.Errorf("batch polls %+v, audience events %s", b.Polls, b.PollEvents.Audience)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

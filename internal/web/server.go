@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
 	s.questionRoutes(e, api)
+	s.pollRoutes(api)
 	s.memberRoutes(api)
 	s.exportRoutes(e)
 	s.auditRoutes(api)
