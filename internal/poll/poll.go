@@ -66,7 +66,7 @@ type Poll struct {
 
 // Choices are the answers a participant picks from: the options, or for a rating the numbers
 // of its scale.
-func (p *Poll) Choices() []string {
+func (p Poll) Choices() []string {
 	if p.Kind != KindRating {
 		return p.Options
 	}
@@ -78,7 +78,7 @@ func (p *Poll) Choices() []string {
 }
 
 // Public tells whether the audience sees the poll.
-func (p *Poll) Public() bool { return p.State != StateDraft }
+func (p Poll) Public() bool { return p.State != StateDraft }
 
 const columns = `p.id, p.event_id, p.kind, p.question, p.explanation, p.options, p.scale, p.state,
 	p.results_visible, p.on_presenter, p.created_at, p.updated_at`
