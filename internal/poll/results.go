@@ -148,3 +148,32 @@ func percent(n, total int) float64 {
 	}
 	return math.Round(float64(n)*1000/float64(total)) / 10
 }
+
+// MaxExportWords bounds the free-text answers an export lists per poll: every distinct answer
+// of a session's audience, far beyond what a word list shows.
+const MaxExportWords = 10000
+
+// AllWords lists the distinct answers of a text poll with their counts, most frequent first.
+func AllWords(ctx context.Context, q sqlx.QueryerContext, p Poll) ([]Count, error) {
+	var rows []struct {
+		Text string `db:"text"`
+		N    int    `db:"n"`
+	}
+	query := `SELECT mode() WITHIN GROUP (ORDER BY text) AS text, count(*) AS n
+		FROM poll_answers WHERE poll_id = $1 AND text_key <> ''
+		GROUP BY text_key
+		ORDER BY count(*) DESC, text_key
+		LIMIT $2`
+	if err := sqlx.SelectContext(ctx, q, &rows, query, p.ID, MaxExportWords); err != nil {
+		return nil, fmt.Errorf("poll: all words: %w", err)
+	}
+	var total int
+	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM poll_answers WHERE poll_id = $1`, p.ID); err != nil {
+		return nil, fmt.Errorf("poll: all words: %w", err)
+	}
+	out := make([]Count, len(rows))
+	for i, r := range rows {
+		out[i] = Count{Label: r.Text, Count: r.N, Percent: percent(r.N, total)}
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
@@ -59,6 +61,23 @@ func (s *Server) loadPolls(c *gin.Context, v *questionsView, moderator bool) err
 		}
 	}
 	return nil
+}
+
+// dashboardPolls are the event's polls with all their results, for the organizer's dashboard.
+func dashboardPolls(ctx context.Context, q sqlx.QueryerContext, e *event.Event) ([]pollView, error) {
+	polls, err := poll.List(ctx, q, e.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	results, err := poll.ResultsOf(ctx, q, polls)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pollView, len(polls))
+	for i, p := range polls {
+		out[i] = pollView{Poll: p, Results: results[p.ID], Counts: true}
+	}
+	return out, nil
 }
 
 // answerPage takes an answer from a poll's form, which works without JavaScript.

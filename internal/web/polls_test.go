@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db/dbtest"
@@ -314,4 +317,64 @@ func TestPollsOnTheLiveStream(t *testing.T) {
 type pollList struct {
 	Items      []pollBody `json:"items"`
 	NextCursor *string    `json:"next_cursor"`
+}
+
+// Organizers download the polls with their results: each option with count and percentage,
+// every free-text answer (defused like every cell), and nothing that names a person; the
+// dashboard shows the same results.
+func TestPollDownloadsAndDashboard(t *testing.T) {
+	t.Parallel()
+	f := newPollFixture(t)
+	h := f.h
+	choice := decode[pollBody](t, h.do("POST", f.base, f.organizer, kommunentypPoll))
+	words := decode[pollBody](t, h.do("POST", f.base, f.organizer, `{"kind": "text", "question": "Ein Wort?"}`))
+	for _, p := range []pollBody{choice, words} {
+		h.do("PATCH", fmt.Sprintf("%s/%d", f.base, p.ID), f.modTok, `{"state": "open"}`)
+	}
+	for i, text := range []string{"Mut", "mut ", "=HYPERLINK(\"x\")", "Bürgerportal"} {
+		visit := cookie(h.getPage("/events/"+demo.FollowUpSlug+"/questions"), "podium_participant")
+		h.sendJSON("POST", fmt.Sprintf("%s/%d/answer", f.base, choice.ID), fmt.Sprintf(`{"option": %d}`, []int{1, 1, 3, 0}[i]), visit)
+		h.sendJSON("POST", fmt.Sprintf("%s/%d/answer", f.base, words.ID), `{"text": `+strconvQuote(text)+`}`, visit)
+	}
+	rec := h.do("GET", "/api/v1/events/"+demo.FollowUpSlug+"/polls.csv?lang=de&delimiter=semicolon", f.organizer, "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "umfragen.csv") {
+		t.Fatalf("csv: %d %s", rec.Code, rec.Header())
+	}
+	csv := strings.TrimPrefix(rec.Body.String(), "\ufeff")
+	for _, want := range []string{
+		"Umfrage-Nr.;Umfrage;Art;Status;Teilnahmen;Antwort;Anzahl;Anteil (%)",
+		";Welcher Kommunentyp ist Ihre Kommune?;single;open;4;Die Optimierer;2;50,0",
+		";Welcher Kommunentyp ist Ihre Kommune?;single;open;4;Die Serviceorientierten;0;0,0",
+		";Ein Wort?;text;open;4;Mut;2;50,0",
+		`;Ein Wort?;text;open;4;"'=HYPERLINK(""x"")";1;25,0`,
+	} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, csv)
+		}
+	}
+	rec = h.do("GET", "/api/v1/events/"+demo.FollowUpSlug+"/polls.xlsx", f.organizer, "")
+	book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("xlsx: %d %v", rec.Code, err)
+	}
+	rows, _ := book.GetRows(book.GetSheetList()[0])
+	if len(rows) != 1+4+3 || rows[0][5] != "answer" || rows[2][5] != "Die Optimierer" || rows[2][6] != "2" || rows[2][7] != "50" {
+		t.Errorf("xlsx rows %q", rows)
+	}
+	if rec := h.do("GET", "/api/v1/events/"+demo.FollowUpSlug+"/polls.csv", f.modTok, ""); rec.Code != http.StatusForbidden {
+		t.Errorf("a moderator downloads the polls: %d, want 403", rec.Code)
+	}
+	e, _ := event.BySlug(context.Background(), h.pool, demo.FollowUpSlug)
+	eventUser(t, h.pool, e.ID, "dashboard@example.org", auth.EventOrganizer)
+	admin := h.login("dashboard@example.org", testPassword)
+	page := body(h.getPage("/admin/events/"+demo.FollowUpSlug, admin))
+	if !strings.Contains(page, "Welcher Kommunentyp ist Ihre Kommune?") || !strings.Contains(page, "<td>2</td><td>50 %</td>") ||
+		!strings.Contains(page, `<span class="podium-words__text">Mut</span> <span class="podium-words__count">2</span>`) || !strings.Contains(page, "polls.xlsx") {
+		t.Error("the dashboard does not show the polls' results and downloads")
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
