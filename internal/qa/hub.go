@@ -44,8 +44,8 @@ type feed struct {
 	lastFlush time.Time
 }
 
-// Hub listens for question changes of all processes (LISTEN on PostgreSQL) and fans them out to
-// the streams open in this process. Each batch of changes is read from the database once and
+// Hub listens for question and poll changes of all processes (LISTEN on PostgreSQL) and fans
+// them out to the streams open in this process. Each batch of changes is read from the database once and
 // encoded once per kind of viewer, however many streams are open.
 type Hub struct {
 	pool  *sqlx.DB
