@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"log/slog"
 
@@ -44,24 +43,14 @@ func loadPoll(ctx context.Context, pool *sqlx.DB, log *slog.Logger) error {
 	if _, err := poll.Update(ctx, pool, e.ID, p.ID, poll.Change{State: ptr(poll.StateOpen)}); err != nil {
 		return fmt.Errorf("demo: poll: %w", err)
 	}
-	// The demo's answers come from nobody: voters under a secret that is thrown away.
-	secret := make([]byte, 32)
-	rand.Read(secret)
-	n := 0
-	for option, count := range kommunentypAnswers {
-		for range count {
-			n++
-			voter := poll.NewVoter(secret, fmt.Sprint("demo-", n))
-			if err := poll.Submit(ctx, pool, e.ID, p.ID, voter, poll.Answer{Option: ptr(option)}); err != nil {
-				return fmt.Errorf("demo: poll: %w", err)
-			}
-		}
+	if err := poll.Seed(ctx, pool, e.ID, p.ID, kommunentypAnswers); err != nil {
+		return fmt.Errorf("demo: poll: %w", err)
 	}
 	change := poll.Change{State: ptr(poll.StateClosed), ResultsVisible: ptr(true), OnPresenter: ptr(true)}
 	if _, err := poll.Update(ctx, pool, e.ID, p.ID, change); err != nil {
 		return fmt.Errorf("demo: poll: %w", err)
 	}
-	log.Info("demo poll loaded", "slug", e.Slug, "answers", n)
+	log.Info("demo poll loaded", "slug", e.Slug)
 	return nil
 }
 

@@ -161,6 +161,32 @@ func Submit(ctx context.Context, pool *sqlx.DB, eventID, pollID int64, voter Vot
 	return nil
 }
 
+// Seed records answers from nobody to an open single choice poll, counts[i] for option i, in
+// one statement with one change: for demonstrations. Their voters are random, so nobody can
+// change them.
+func Seed(ctx context.Context, pool *sqlx.DB, eventID, pollID int64, counts []int) error {
+	return db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		var n int
+		query := `WITH target AS (
+				SELECT id, options FROM polls WHERE id = $1 AND event_id = $2 AND state = 'open' AND kind = 'single' FOR SHARE
+			), inserted AS (
+				INSERT INTO poll_answers (poll_id, voter, choices)
+				SELECT t.id, sha256(convert_to(gen_random_uuid()::text, 'UTF8')), ARRAY[c.o - 1]::smallint[]
+				FROM target t, unnest($3::int[]) WITH ORDINALITY AS c (n, o), generate_series(1, c.n)
+				WHERE c.o <= cardinality(t.options)
+				RETURNING 1
+			)
+			SELECT count(*) FROM inserted`
+		if err := tx.GetContext(ctx, &n, query, pollID, eventID, pq.Array(counts)); err != nil {
+			return fmt.Errorf("poll: seed: %w", err)
+		}
+		if n == 0 {
+			return &domain.ConflictError{Code: "poll_closed", Message: "only an open single choice poll can be seeded"}
+		}
+		return qa.PublishPolls(ctx, tx, eventID, "answered", pollID)
+	})
+}
+
 // Answers returns the voter's answers to the given polls, by poll id.
 func Answers(ctx context.Context, q sqlx.QueryerContext, polls []Poll, voter Voter) (map[int64]Answer, error) {
 	out := map[int64]Answer{}

@@ -106,6 +106,8 @@ func (in *Input) check() error {
 			v.Add("options", fmt.Sprintf("must list %d to %d options", MinOptions, MaxOptions))
 		}
 		seen := map[string]bool{}
+		// The caller's list stays as it was: the trimmed options go into a copy.
+		in.Options = append([]string(nil), in.Options...)
 		for i, o := range in.Options {
 			field := fmt.Sprintf("options[%d]", i)
 			o = checkText(v, field, o, 1, MaxOptionLen)

@@ -109,6 +109,10 @@ func TestPollInputLimits(t *testing.T) {
 			t.Errorf("%+v: %v", in, err)
 		}
 	}
+	typed := []string{" Ja ", "Nein"}
+	if p, err := poll.Create(context.Background(), pool, e.ID, poll.Input{Kind: poll.KindSingle, Question: "Q", Options: typed}); err != nil || p.Options[0] != "Ja" || typed[0] != " Ja " {
+		t.Errorf("options stored %v (%v), the caller's list became %q: want it trimmed in the poll only", p, err, typed)
+	}
 	var n int
 	pool.Get(&n, `SELECT count(*) FROM polls`)
 	for range poll.MaxPolls - n {

@@ -105,6 +105,7 @@
   function buildChoices(art, p) {
     var box = slot(art, 'choices');
     clear(box);
+    box.classList.toggle('kern-fieldset__body--horizontal', p.kind === 'rating');
     if (p.kind === 'text') {
       var wrap = make('div', 'kern-form-input');
       var input = make('input', 'kern-form-input__input');
