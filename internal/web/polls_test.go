@@ -378,3 +378,66 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// Two processes on one database: answers arrive at both, and the audience's streams on both
+// end with exactly the database's counts; a page that loses its connection midway and resumes
+// on the other process with Last-Event-ID ends there too.
+func TestPollAnswersAcrossTwoProcesses(t *testing.T) {
+	t.Parallel()
+	pool, dbURL := dbtest.NewWithURL(t)
+	path, moderator := moderatedEvent(t, pool)
+	one, two := liveServer(t, pool, dbURL), liveServer(t, pool, dbURL)
+	ctx := context.Background()
+	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
+	var id int64
+	pool.Get(&id, `INSERT INTO polls (event_id, kind, question, options) VALUES ($1, 'multiple', 'Was nutzen Sie?', '{E-Akte,Portal,Chat}') RETURNING id`, e.ID)
+	streams := []*sseStream{
+		stream(t, participant(t), one.URL+path+"/stream", "", ""),
+		stream(t, participant(t), two.URL+path+"/stream", "", ""),
+		stream(t, participant(t), two.URL+path+"/stream", moderator, ""),
+	}
+	item := fmt.Sprintf("/api/v1/events/%s/polls/%d", demo.FollowUpSlug, id)
+	call(t, participant(t), "PATCH", one.URL+item, moderator, `{"state": "open", "results_visible": true}`)
+	const people = 30
+	dropped := stream(t, participant(t), one.URL+path+"/stream", "", "")
+	var resumed *sseStream
+	for i := range people {
+		srv := []*httptest.Server{one, two}[i%2]
+		c := visitor(t, srv.URL+path)
+		if status, body := call(t, c, "POST", srv.URL+item+"/answer", "", fmt.Sprintf(`{"options": [%d, %d]}`, i%3, (i+1)%3)); status != http.StatusOK {
+			t.Fatalf("answer %d: %d %v", i, status, body)
+		}
+		if i == people/2 {
+			// Read what arrived so far, then lose the connection and come back on the other process.
+			for ev := next(t, dropped, 5*time.Second); ev.Name != "poll.results" || ev.Data["participants"] == 0.0; ev = next(t, dropped, 5*time.Second) {
+			}
+			dropped.close()
+			resumed = stream(t, participant(t), two.URL+path+"/stream", "", dropped.LastID())
+		}
+	}
+	var want []float64
+	pool.Select(&want, `SELECT count(a.poll_id)::float FROM generate_series(0, 2) AS o (i)
+		LEFT JOIN poll_answers a ON a.poll_id = $1 AND o.i = ANY (a.choices) GROUP BY o.i ORDER BY o.i`, id)
+	for i, s := range append(streams, resumed) {
+		var last map[string]any
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			ev := next(t, s, 5*time.Second)
+			if ev.Name == "poll.results" {
+				last = ev.Data
+				if last["participants"] == float64(people) {
+					break
+				}
+			}
+		}
+		if last == nil || last["participants"] != float64(people) {
+			t.Fatalf("stream %d ended at %v, want %d participants", i, last, people)
+		}
+		var got []float64
+		for _, o := range last["options"].([]any) {
+			got = append(got, o.(map[string]any)["count"].(float64))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("stream %d shows %v, the database %v", i, got, want)
+		}
+	}
+}
