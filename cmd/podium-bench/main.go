@@ -47,6 +47,10 @@ type bench struct {
 	refuseFor       time.Duration
 	log             *slog.Logger
 	results         []result
+
+	// pollPeople answer the poll scenario's poll within pollWindow.
+	pollPeople int
+	pollWindow time.Duration
 }
 
 func main() {
@@ -54,7 +58,9 @@ func main() {
 	flag.StringVar(&b.binary, "podium", ".data/bin/podium", "the podium binary to start")
 	flag.DurationVar(&b.duration, "duration", 10*time.Second, "how long each throughput scenario runs")
 	flag.IntVar(&b.clients, "clients", 32, "concurrent clients of the throughput scenarios")
-	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, export, reminders (with the mail faults), shutdown)")
+	flag.StringVar(&b.only, "only", "", "run only these scenarios (comma-separated: registrations, race, fanout, votes, live, polls, export, reminders (with the mail faults), shutdown)")
+	flag.IntVar(&b.pollPeople, "poll-participants", 5000, "participants of the poll scenario, each with an open page")
+	flag.DurationVar(&b.pollWindow, "poll-window", time.Minute, "the time within which they answer")
 	live := flag.String("live", "1000:10,5000:20", "open pages and votes per second of the live audience scenarios")
 	flag.DurationVar(&b.liveDuration, "live-duration", 20*time.Second, "how long voters vote in the live audience scenarios")
 	out := flag.String("json", ".data/bench.json", "where the results go as JSON")
@@ -115,6 +121,7 @@ func (b *bench) run(ctx context.Context, fanout, live, attendees string, reminde
 		{"fanout", func(ctx context.Context, s *server) error { return b.fanout(ctx, s, fanout) }},
 		{"votes", b.votes},
 		{"live", func(ctx context.Context, s *server) error { return b.liveAudiences(ctx, s, live) }},
+		{"polls", func(ctx context.Context, s *server) error { return b.polls(ctx, s, b.pollPeople, b.pollWindow) }},
 		{"export", func(ctx context.Context, s *server) error { return b.exports(ctx, s, attendees) }},
 		{"reminders", func(ctx context.Context, s *server) error { return b.reminders(ctx, reminders) }},
 		{"shutdown", func(ctx context.Context, s *server) error { return b.shutdown(ctx, s, 5000) }},

@@ -1,5 +1,5 @@
 // Package demo loads the demonstration events: the websession "Digitale Kommune: Eine
-// Typfrage?" of ÖFIT and KGSt at its real date, and an upcoming follow-up session that is open
+// Typfrage?" of ÖFIT and KGSt at its real date with its Kommunentyp poll, and an upcoming follow-up session that is open
 // for registration, so that everything can be tried at once.
 package demo
 
@@ -56,6 +56,9 @@ func Load(ctx context.Context, pool *sqlx.DB, now time.Time, log *slog.Logger) e
 	}
 	websessionStart := time.Date(2020, 10, 29, 17, 0, 0, 0, berlin)
 	if err := load(ctx, pool, websession(websessionStart), websessionAgenda, log); err != nil {
+		return err
+	}
+	if err := loadPoll(ctx, pool, log); err != nil {
 		return err
 	}
 	// A few weeks ahead of the first load, on a Thursday at 17:00 like the original.

@@ -10,6 +10,7 @@ import (
 	"github.com/podium-events/podium/internal/demo"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/panel"
+	"github.com/podium-events/podium/internal/poll"
 )
 
 // The demo holds the websession at its real time (16:00 UTC: the clocks had gone back on
@@ -59,6 +60,16 @@ func TestLoadOnce(t *testing.T) {
 	agenda, _ := panel.Agenda(ctx, pool, w.ID)
 	if len(agenda) != 4 || agenda[0].Title != "Begrüßung" || len(agenda[2].PanelistIDs) != 4 || len(agenda[0].PanelistIDs) != 0 {
 		t.Errorf("agenda: %+v", agenda)
+	}
+
+	polls, _ := poll.List(ctx, pool, w.ID, true)
+	if len(polls) != 1 || polls[0].Question != demo.KommunentypPoll || len(polls[0].Options) != 4 || polls[0].Options[3] != "Die Community Manager" ||
+		polls[0].State != poll.StateClosed || !polls[0].ResultsVisible || !polls[0].OnPresenter {
+		t.Fatalf("Kommunentyp poll: %+v", polls)
+	}
+	results, _ := poll.ResultsOf(ctx, pool, polls)
+	if r := results[polls[0].ID]; r.Participants < 100 || r.Options[0].Count == 0 || r.Options[3].Count == 0 {
+		t.Errorf("Kommunentyp results: %+v", r)
 	}
 
 	f, err := event.BySlug(ctx, pool, demo.FollowUpSlug)

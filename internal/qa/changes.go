@@ -23,6 +23,30 @@ type Batch struct {
 	Through int64
 	Reset   bool
 	Items   []Item
+	// Polls are the polls changed in the batch, and PollEvents their events as PollSource
+	// prepared them.
+	Polls      []PollChange
+	PollEvents PollEvents
+}
+
+// PollChange is a poll changed in a batch. Updated means its settings changed (it was created,
+// opened, closed, shown...), not only its answers.
+type PollChange struct {
+	ID      int64 `db:"id"`
+	Updated bool  `db:"updated"`
+}
+
+// PollEvents are the Server-Sent Events of a batch's polls, each poll once as it is now:
+// everything for moderators, what the audience may see for everyone else.
+type PollEvents struct {
+	Moderator []byte
+	Audience  []byte
+}
+
+// PollSource prepares the events of changed polls. Package poll provides it; the live
+// mechanism only numbers poll changes and carries their bytes.
+type PollSource interface {
+	PollEvents(ctx context.Context, q sqlx.QueryerContext, eventID int64, changed []PollChange) (PollEvents, error)
 }
 
 // Item is one changed question of a batch. Created tells that the batch includes its creation.
@@ -36,12 +60,28 @@ type Item struct {
 // rolls back. It is the last statement of a change: the counter's row lock, which orders the
 // numbers, is then held only for the commit.
 func publish(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, questionIDs ...int64) error {
-	query := `WITH ` + publishing("$1::bigint", `(SELECT id, n FROM unnest($2::bigint[]) WITH ORDINALITY AS u (id, n))`, kind) + `
+	return publishTo(ctx, tx, "question_id", eventID, kind, questionIDs)
+}
+
+// PublishPolls is publish for changes of polls, numbered with the event's question changes so
+// that one stream carries both and Last-Event-ID resumes both. kind is "created", "updated" or
+// "answered".
+func PublishPolls(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, pollIDs ...int64) error {
+	return publishTo(ctx, tx, "poll_id", eventID, kind, pollIDs)
+}
+
+func publishTo(ctx context.Context, tx *sqlx.Tx, column string, eventID int64, kind string, ids []int64) error {
+	query := `WITH ` + publishingTo(column, "$1::bigint", `(SELECT id, n FROM unnest($2::bigint[]) WITH ORDINALITY AS u (id, n))`, kind) + `
 		SELECT count(*) FROM notified`
-	if _, err := tx.ExecContext(ctx, query, eventID, pq.Array(questionIDs)); err != nil {
+	if _, err := tx.ExecContext(ctx, query, eventID, pq.Array(ids)); err != nil {
 		return fmt.Errorf("qa: publish: %w", err)
 	}
 	return nil
+}
+
+// PollPublishing is publishing for a change of polls that is a single statement (an answer).
+func PollPublishing(eventID, changed, kind string) string {
+	return publishingTo("poll_id", eventID, changed, kind)
 }
 
 // publishing is publish for a change that is a single statement (a vote): entries of its WITH
@@ -50,13 +90,18 @@ func publish(ctx context.Context, tx *sqlx.Tx, eventID int64, kind string, quest
 // statement reads notified; PostgreSQL skips a WITH entry that only reads and that nothing
 // reads. The kind and the channel are Podium's own words, quoted in.
 func publishing(eventID, changed, kind string) string {
+	return publishingTo("question_id", eventID, changed, kind)
+}
+
+// publishingTo is publishing for the changes of questions (column question_id) or polls (poll_id).
+func publishingTo(column, eventID, changed, kind string) string {
 	return `published_next AS (
 			INSERT INTO question_sequences AS s (event_id, last_change)
 			SELECT ` + eventID + `, count(*) FROM ` + changed + ` AS c HAVING count(*) > 0
 			ON CONFLICT (event_id) DO UPDATE SET last_change = s.last_change + excluded.last_change
 			RETURNING last_change
 		), published AS (
-			INSERT INTO question_changes (event_id, seq, question_id, kind)
+			INSERT INTO question_changes (event_id, seq, ` + column + `, kind)
 			SELECT ` + eventID + `, next.last_change - total.n + c.n, c.id, ` + pq.QuoteLiteral(kind) + `
 			FROM published_next AS next, (SELECT count(*) AS n FROM ` + changed + ` AS c) AS total, ` + changed + ` AS c
 			RETURNING seq
@@ -79,9 +124,10 @@ func LastChange(ctx context.Context, q sqlx.QueryerContext, eventID int64) (int6
 	return last[0], nil
 }
 
-// Changes returns what changed after the change number since. A since the database has not
-// reached (another database, or a made-up header) is treated like one too far behind.
-func Changes(ctx context.Context, q sqlx.QueryerContext, eventID, since int64) (Batch, error) {
+// Changes returns what changed after the change number since, with the events of changed polls
+// prepared by polls (nil leaves them out). A since the database has not reached (another
+// database, or a made-up header) is treated like one too far behind.
+func Changes(ctx context.Context, q sqlx.QueryerContext, eventID, since int64, polls PollSource) (Batch, error) {
 	last, err := LastChange(ctx, q, eventID)
 	if err != nil {
 		return Batch{}, err
@@ -109,6 +155,22 @@ func Changes(ctx context.Context, q sqlx.QueryerContext, eventID, since int64) (
 	b.Items = make([]Item, len(rows))
 	for i, r := range rows {
 		b.Items[i] = Item{Created: r.Created, Question: r.Question}
+	}
+	if polls == nil {
+		return b, nil
+	}
+	query = `SELECT poll_id AS id, bool_or(kind <> 'answered') AS updated
+		FROM question_changes
+		WHERE event_id = $1 AND seq > $2 AND seq <= $3 AND poll_id IS NOT NULL
+		GROUP BY poll_id
+		ORDER BY max(seq)`
+	if err := sqlx.SelectContext(ctx, q, &b.Polls, query, eventID, since, last); err != nil {
+		return Batch{}, fmt.Errorf("qa: poll changes: %w", err)
+	}
+	if len(b.Polls) > 0 {
+		if b.PollEvents, err = polls.PollEvents(ctx, q, eventID, b.Polls); err != nil {
+			return Batch{}, err
+		}
 	}
 	return b, nil
 }

@@ -90,6 +90,8 @@ func PrepareFrames(b Batch) (*Frames, error) {
 		own = append(own, owned{participant: q.Participant, start: len(aud), end: len(aud) + len(forOthers), line: mine})
 		aud = append(aud, forOthers...)
 	}
+	mod = append(mod, b.PollEvents.Moderator...)
+	aud = append(aud, b.PollEvents.Audience...)
 	f := &Frames{moderator: append(mod, idLine...), audience: append(aud, idLine...), through: b.Through}
 	for _, o := range own {
 		if f.owners == nil {

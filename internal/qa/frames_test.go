@@ -84,3 +84,32 @@ func TestQuestionTextMustBeStorable(t *testing.T) {
 		t.Errorf("two lines: %q, %v", got, v.OrNil())
 	}
 }
+
+// Poll events ride the same frame, after the questions and before the id, for every kind of
+// viewer as package poll prepared them; an asker's own question is still replaced in place.
+func TestPrepareFramesWithPolls(t *testing.T) {
+	t.Parallel()
+	b := Batch{Through: 9, Items: []Item{
+		{Question: Question{ID: 5, Text: "zurück", Participant: "anna", Status: StatusPending}},
+	}, PollEvents: PollEvents{
+		Moderator: []byte("event: poll.updated\ndata: {\"id\":1,\"state\":\"draft\"}\n\n"),
+		Audience:  []byte("event: poll.results\ndata: {\"poll_id\":2,\"participants\":3}\n\n"),
+	}}
+	f, err := PrepareFrames(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna := string(f.For(false, "anna").Data)
+	other := string(f.For(false, "ben").Data)
+	mod := string(f.For(true, "").Data)
+	if !strings.HasSuffix(anna, "event: poll.results\ndata: {\"poll_id\":2,\"participants\":3}\n\nid: 9\n\n") ||
+		!strings.Contains(anna, `"text":"zurück"`) || strings.Contains(anna, "question.deleted") {
+		t.Errorf("the asker's frame:\n%s", anna)
+	}
+	if !strings.Contains(other, "question.deleted\ndata: {\"id\":5}") || !strings.Contains(other, "poll.results") || strings.Contains(other, "draft") {
+		t.Errorf("the audience's frame:\n%s", other)
+	}
+	if !strings.HasSuffix(mod, "\"state\":\"draft\"}\n\nid: 9\n\n") || strings.Contains(mod, "poll.results") {
+		t.Errorf("the moderators' frame:\n%s", mod)
+	}
+}

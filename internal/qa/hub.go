@@ -44,12 +44,13 @@ type feed struct {
 	lastFlush time.Time
 }
 
-// Hub listens for question changes of all processes (LISTEN on PostgreSQL) and fans them out to
-// the streams open in this process. Each batch of changes is read from the database once and
+// Hub listens for question and poll changes of all processes (LISTEN on PostgreSQL) and fans
+// them out to the streams open in this process. Each batch of changes is read from the database once and
 // encoded once per kind of viewer, however many streams are open.
 type Hub struct {
-	pool *sqlx.DB
-	log  *slog.Logger
+	pool  *sqlx.DB
+	log   *slog.Logger
+	polls PollSource
 
 	ready chan struct{}
 	ctx   context.Context // ends with Run
@@ -60,9 +61,10 @@ type Hub struct {
 	batches int64 // batches read, for tests and metrics
 }
 
-// NewHub returns a hub reading changes from pool. Call Run to start listening.
-func NewHub(pool *sqlx.DB, log *slog.Logger) *Hub {
-	return &Hub{pool: pool, log: log, ready: make(chan struct{}), feeds: map[int64]*feed{}, ctx: context.Background()}
+// NewHub returns a hub reading changes from pool, with the events of changed polls prepared by
+// polls. Call Run to start listening.
+func NewHub(pool *sqlx.DB, log *slog.Logger, polls PollSource) *Hub {
+	return &Hub{pool: pool, log: log, polls: polls, ready: make(chan struct{}), feeds: map[int64]*feed{}, ctx: context.Background()}
 }
 
 // Subscribe opens a stream of the event's changes; frames wait for Attach. It returns the change
@@ -242,7 +244,7 @@ func (h *Hub) flush(f *feed) {
 
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	b, err := Changes(ctx, h.pool, f.eventID, since)
+	b, err := Changes(ctx, h.pool, f.eventID, since, h.polls)
 	var frames *Frames
 	if err == nil {
 		frames, err = PrepareFrames(b)

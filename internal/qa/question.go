@@ -1,6 +1,7 @@
 // Package qa holds the live audience questions of an event: asking, voting, moderation, and the
 // hub that carries every change to the open pages of every process through PostgreSQL
-// LISTEN/NOTIFY.
+// LISTEN/NOTIFY. The changes of polls travel the same way: they are numbered in the same
+// sequence, and package poll prepares their events (see PollSource).
 package qa
 
 import (

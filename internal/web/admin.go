@@ -43,6 +43,7 @@ type eventDashboard struct {
 	NextCursor    int64
 	Timeline      *lineChart
 	Answers       []answerChart
+	Polls         []pollView
 	Panelists     []panel.Panelist
 	Agenda        []panel.AgendaItem
 	Members       []auth.Member
@@ -166,6 +167,9 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 		return err
 	}
 	d.Answers = answerCharts(e, answers)
+	if d.Polls, err = dashboardPolls(ctx, s.pool, e); err != nil {
+		return err
+	}
 	if d.Panelists, err = panel.Panelists(ctx, s.pool, e.ID); err != nil {
 		return err
 	}

@@ -15,35 +15,70 @@ func (s *Server) exportRoutes(e *gin.Engine) {
 	api := e.Group("/api/v1", s.authenticate)
 	s.eventRoute(api, "GET", "/events/:slug/attendees.csv", needOrganizer, s.exportAttendees("csv"), s.audited("attendees.exported"))
 	s.eventRoute(api, "GET", "/events/:slug/attendees.xlsx", needOrganizer, s.exportAttendees("xlsx"), s.audited("attendees.exported"))
+	s.eventRoute(api, "GET", "/events/:slug/polls.csv", needOrganizer, s.exportPolls("csv"), s.audited("polls.exported"))
+	s.eventRoute(api, "GET", "/events/:slug/polls.xlsx", needOrganizer, s.exportPolls("xlsx"), s.audited("polls.exported"))
+}
+
+// exportPolls writes the event's polls with their results: each option with its count and
+// percentage, every free-text answer. Answers carry nobody's name, so nothing personal is in it.
+func (s *Server) exportPolls(format string) func(*gin.Context, *event.Event) {
+	return func(c *gin.Context, e *event.Event) {
+		opt, err := fileOptions(c)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Header("Content-Disposition", `attachment; filename="`+e.Slug+`-umfragen.`+format+`"`)
+		ctx := c.Request.Context()
+		if format == "csv" {
+			c.Header("Content-Type", "text/csv; charset=utf-8")
+			c.Status(http.StatusOK)
+			err = export.WritePollsCSV(ctx, s.pool, c.Writer, e, opt)
+		} else {
+			c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+			c.Status(http.StatusOK)
+			err = export.WritePollsXLSX(ctx, s.pool, c.Writer, e, opt)
+		}
+		if err != nil {
+			s.exportFailed(c, err)
+		}
+	}
+}
+
+// fileOptions reads ?delimiter= and ?lang= of a download.
+func fileOptions(c *gin.Context) (export.Options, error) {
+	opt := export.Options{Lang: c.Query("lang")}
+	v := &domain.ValidationError{}
+	switch c.DefaultQuery("delimiter", "comma") {
+	case "comma":
+		opt.Delimiter = ','
+	case "semicolon":
+		opt.Delimiter = ';'
+	default:
+		v.Add("delimiter", "must be comma or semicolon")
+	}
+	if opt.Lang != "" && opt.Lang != "de" && opt.Lang != "en" {
+		v.Add("lang", "must be de or en")
+	}
+	return opt, v.OrNil()
 }
 
 // exportAttendees streams the attendee list; the options are checked before the first byte,
 // so a bad one is still a problem+json answer.
 func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event) {
 	return func(c *gin.Context, e *event.Event) {
-		opt := export.Options{Lang: c.Query("lang")}
-		v := &domain.ValidationError{}
 		statuses, err := export.ParseStatus(c.Query("status"))
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		opt.Statuses = statuses
-		switch c.DefaultQuery("delimiter", "comma") {
-		case "comma":
-			opt.Delimiter = ','
-		case "semicolon":
-			opt.Delimiter = ';'
-		default:
-			v.Add("delimiter", "must be comma or semicolon")
-		}
-		if opt.Lang != "" && opt.Lang != "de" && opt.Lang != "en" {
-			v.Add("lang", "must be de or en")
-		}
-		if err := v.OrNil(); err != nil {
+		opt, err := fileOptions(c)
+		if err != nil {
 			s.respondError(c, err)
 			return
 		}
+		opt.Statuses = statuses
 		c.Header("Cache-Control", "no-store")
 		name := e.Slug + "-teilnehmende." + format
 		c.Header("Content-Disposition", `attachment; filename="`+name+`"`)

@@ -59,7 +59,8 @@ func (a *audienceCache) put(k audienceKey, p cachedPage) {
 // newcomerKey tells whether the request may get the newcomer's page: a person who just got
 // their participant cookie, asking for the plain page.
 func newcomerKey(c *gin.Context, v *questionsView, status int) (audienceKey, bool) {
-	if status != http.StatusOK || !c.GetBool(newParticipantKey) || v.Asked != "" || v.Errors != nil || v.Text != "" || v.Author != "" {
+	if status != http.StatusOK || !c.GetBool(newParticipantKey) || v.Asked != "" || v.Errors != nil || v.Text != "" || v.Author != "" ||
+		v.PollAnswered != 0 || v.PollProblem != 0 {
 		return audienceKey{}, false
 	}
 	return audienceKey{eventID: v.Event.ID, sort: v.Sort, lang: pageLang(c)}, true

@@ -22,6 +22,7 @@ import (
 	"github.com/podium-events/podium/internal/demo"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/export"
+	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 	"github.com/podium-events/podium/internal/registration"
 	"github.com/podium-events/podium/templates"
@@ -74,6 +75,23 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		}
 	}
+	// Polls on every page that shows them: an open one with its results shown and answers, an
+	// open free-text one, and a draft (the moderators'). The websession's closed poll is on its
+	// presenter screen.
+	choice, _ := poll.Create(ctx, pool, e.ID, poll.Input{Kind: poll.KindMultiple, Question: "Was nutzt Ihre Kommune schon?",
+		Explanation: "Mehrere Antworten möglich.", Options: []string{"E-Akte", "Bürgerportal", "Chatbot"}})
+	words, _ := poll.Create(ctx, pool, e.ID, poll.Input{Kind: poll.KindText, Question: "Digitalisierung in einem Wort?"})
+	poll.Create(ctx, pool, e.ID, poll.Input{Kind: poll.KindRating, Question: "Wie zufrieden sind Sie?", Scale: 5})
+	for _, p := range []*poll.Poll{choice, words} {
+		if _, err := poll.Update(ctx, pool, e.ID, p.ID, poll.Change{State: ptrTo(poll.StateOpen), ResultsVisible: ptrTo(true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, voter := range []string{"a", "b", "c"} {
+		v := poll.NewVoter(harnessSecret, voter)
+		poll.Submit(ctx, pool, e.ID, choice.ID, v, poll.Answer{Options: []int{0, i}[:1+i%2]})
+		poll.Submit(ctx, pool, e.ID, words.ID, v, poll.Answer{Text: ptrTo([]string{"Mut", "mut", "Bürgerportal"}[i])})
+	}
 	_, confirmToken, err := registration.Register(ctx, pool, auth.ManageKey(harnessSecret), e, registration.Input{
 		Name: "Jürgen Beispiel", Email: "juergen@wesel.example", Consent: true,
 		Answers: map[string]json.RawMessage{"kommunentyp": json.RawMessage(`"Die Bedächtigen"`)}}, time.Now())
@@ -109,6 +127,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"registered", "", visitor, registered},
 		{"questions", base + "/questions", visitor, nil},
 		{"present", base + "/present", visitor, nil},
+		{"present-poll", "/events/" + demo.WebsessionSlug + "/present", visitor, nil},
 		{"confirm", "/r/" + confirmToken + "/confirm", visitor, nil},
 		{"manage", "/r/" + confirmToken, visitor, nil},
 		{"login", "/login", visitor, nil},

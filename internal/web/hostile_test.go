@@ -55,6 +55,8 @@ func TestNULInJSONNamesTheField(t *testing.T) {
 		{"POST", ev + "/panelists", `{"name": "Kreis\u0000Wesel"}`, "name"},
 		{"POST", ev + "/agenda", `{"title": "Impuls\u0000", "kind": "talk", "starts_at": "2027-03-04T17:00:00+01:00", "ends_at": "2027-03-04T17:30:00+01:00"}`, "title"},
 		{"POST", ev + "/questions", `{"text": "Warum\u0000?"}`, "text"},
+		{"POST", ev + "/polls", `{"kind": "text", "question": "Ein\u0000Wort?"}`, "question"},
+		{"POST", ev + "/polls", `{"kind": "single", "question": "Typ?", "options": ["A", "B\u0000"]}`, "options[1]"},
 	}
 	for _, c := range cases {
 		p := expectProblem(t, f.h.do(c.method, c.path, f.token, c.body), http.StatusUnprocessableEntity)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) questionStream(c *gin.Context, e *event.Event) {
 	head := streamHead(c.Writer.Header())
 	sent := start
 	if since > 0 && since != start {
-		b, err := qa.Changes(ctx, s.pool, e.ID, since)
+		b, err := qa.Changes(ctx, s.pool, e.ID, since, poll.Source{})
 		var frames *qa.Frames
 		if err == nil {
 			frames, err = qa.PrepareFrames(b)

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 )
 
@@ -31,6 +34,15 @@ type questionsView struct {
 	API         string // the questions in JSON, for a page that must load them again
 	Query       string // ?lang=en, kept on links and forms
 	Blank       qa.Question
+
+	Polls           []pollView
+	BlankPoll       pollView  // what polls.js clones for a poll that appears
+	PresentedPoll   *pollView // the poll on the presenter screen
+	PollAnswered    int64     // the poll the viewer just answered
+	PollProblem     int64     // the poll whose answer was refused, and why
+	PollProblemText string
+	PollForm        *pollForm // the organizer's new poll as typed
+	Organizer       bool      // the viewer may prepare polls
 }
 
 func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
@@ -41,14 +53,16 @@ func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
 	pages.GET("/events/:slug/moderate", privatePage, s.requireLogin, s.moderatePage)
 	pages.POST("/events/:slug/moderate/:id", privatePage, s.requireLogin, s.audited("question.moderated"), s.moderateAction)
 	pages.GET("/events/:slug/present", s.presentPage)
+	s.pollPageRoutes(pages)
 }
 
 func (s *Server) questionsView(c *gin.Context, e *event.Event) questionsView {
 	v := questionsView{Event: e, Sort: c.DefaultQuery("sort", "top"), Asked: c.Query("asked"),
-		API: "/api/v1/events/" + e.Slug + "/questions"}
+		API: "/api/v1/events/" + e.Slug + "/questions", BlankPoll: pollView{Results: &poll.Results{}}}
 	if v.Sort != "new" {
 		v.Sort = "top"
 	}
+	v.PollAnswered, _ = strconv.ParseInt(c.Query("answered"), 10, 64)
 	if pageLang(c) == "en" {
 		v.Query = "?lang=en"
 	}
@@ -91,6 +105,10 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 	var err error
 	v.Questions, err = qa.List(c.Request.Context(), s.pool, v.Event.ID, qa.ListOptions{Sort: v.Sort, Participant: participantOf(c)})
 	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if err := s.loadPolls(c, &v, false); err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -176,11 +194,27 @@ func (s *Server) moderatePage(c *gin.Context) {
 
 // renderModerate shows the moderation page, with the reason when a change was refused.
 func (s *Server) renderModerate(c *gin.Context, status int, e *event.Event, problem string) {
+	s.renderModerateWith(c, status, e, problem, nil)
+}
+
+// renderModerateWith is renderModerate with the organizer's new poll as typed.
+func (s *Server) renderModerateWith(c *gin.Context, status int, e *event.Event, problem string, form *pollForm) {
 	ctx := c.Request.Context()
 	var err error
 	v := s.questionsView(c, e)
-	v.Problem = problem
+	v.Problem, v.PollForm = problem, form
+	if v.PollForm == nil {
+		v.PollForm = &pollForm{Kind: poll.KindSingle, Scale: "5"}
+	}
 	if err := s.startStream(c, &v); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if err := s.loadPolls(c, &v, true); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if v.Organizer, err = auth.Allowed(ctx, s.pool, currentUser(c), e.ID, needOrganizer); err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -262,6 +296,10 @@ func (s *Server) presentPage(c *gin.Context) {
 		return
 	}
 	if v.Highlighted, err = qa.Highlighted(c.Request.Context(), s.pool, e.ID); err != nil {
+		s.pageError(c, err)
+		return
+	}
+	if err := s.loadPolls(c, &v, false); err != nil {
 		s.pageError(c, err)
 		return
 	}

@@ -53,6 +53,8 @@ func loadPages(messages *i18n.Bundle, files *assets) (*pages, error) {
 		"listOf":  i18n.List,
 		"list":    func(items ...any) []any { return items },
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"percent": roundPercent,
+		"decimal": decimal,
 	}
 	partials, err := fs.Glob(templates.FS, "pages/_*.html")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/legal"
+	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 )
 
@@ -59,7 +60,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log), limiters: map[string]*limiter.Limiter{}}
+		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}}
 	maxStreams := cfg.MaxStreams
 	if maxStreams == 0 {
 		maxStreams = streamBudget(cfg.DBMaxConns)
@@ -181,6 +182,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
 	s.questionRoutes(e, api)
+	s.pollRoutes(api)
 	s.memberRoutes(api)
 	s.exportRoutes(e)
 	s.auditRoutes(api)

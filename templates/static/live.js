@@ -319,6 +319,8 @@
   root.addEventListener('submit', intercept);
 
   var source = new EventSource(root.getAttribute('data-live-stream'));
+  // polls.js listens on the same stream: one connection per page carries questions and polls.
+  window.podiumLive = { source: source, api: api };
   function onChange(e) {
     apply(JSON.parse(e.data));
   }
