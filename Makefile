@@ -76,6 +76,12 @@ assets: $(PURGECSS) /usr/bin/pyftsubset
 		/usr/bin/pyftsubset .data/kern/package/dist/fonts/fira-sans/FiraSans-$$w.woff2 --unicodes='$(FONT_UNICODES)' \
 			--flavor=woff2 --name-IDs='*' --output-file=templates/static/kern/fonts/FiraSans-$$w.woff2 2>/dev/null; \
 	done
+	# The attendance certificates embed the same font as TrueType, which PDF takes.
+	mkdir -p templates/certificate
+	for w in Regular SemiBold; do \
+		/usr/bin/pyftsubset .data/kern/package/dist/fonts/fira-sans/FiraSans-$$w.woff2 --unicodes='$(FONT_UNICODES)' \
+			--name-IDs='*' --output-file=templates/certificate/FiraSans-$$w.ttf 2>/dev/null; \
+	done
 	@ls -l templates/static/kern templates/static/kern/fonts
 
 # Debian's Chromium for the browser tests; never a browser download.
@@ -83,7 +89,12 @@ assets: $(PURGECSS) /usr/bin/pyftsubset
 	@echo "installing chromium (Debian package)"
 	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: $(ICALJS) $(AXE) /usr/bin/chromium
+# Poppler's pdftotext reads the attendance certificates as a person's PDF viewer would.
+/usr/bin/pdftotext:
+	@echo "installing poppler-utils (Debian package)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+
+test: $(ICALJS) $(AXE) /usr/bin/chromium /usr/bin/pdftotext
 	@unformatted="$$(gofmt -l cmd internal templates migrations)"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)"; \
@@ -108,7 +119,8 @@ screenshots: $(ICALJS) $(AXE) /usr/bin/chromium
 	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc poppler-utils >/dev/null; }
 	@mkdir -p .screenshots
 	@export DATABASE_URL="$$(.ci/postgres start podium_test)" PODIUM_AXE="$(CURDIR)/$(AXE)" PODIUM_SCREENSHOTS="$(CURDIR)/.screenshots"; \
-	$(GO) test -count=1 -run 'TestBrowserAccessibility$$' ./internal/web
+	$(GO) test -count=1 -run 'TestBrowserAccessibility$$' ./internal/web && \
+	$(GO) test -count=1 -run 'TestPDFReadsAsACertificate$$' ./internal/certificate
 	@ls .screenshots
 
 stop:

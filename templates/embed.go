@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the pages, partials, message catalogs and static files.
 //
-//go:embed pages/*.html mail/* i18n/*.toml legal/*.md static
+//go:embed pages/*.html mail/* i18n/*.toml legal/*.md certificate/*.ttf static
 var FS embed.FS

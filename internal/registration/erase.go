@@ -16,7 +16,8 @@ import (
 //   - the registration's name, address, organization, municipality, role and answers; its token
 //     stops working;
 //   - audit details of the event that name the person (they are replaced as a whole, since
-//     nothing else in them is worth keeping beside a name).
+//     nothing else in them is worth keeping beside a name);
+//   - the attendance certificate, so that its code no longer confirms anything.
 //
 // What the outbox holds of them goes in the same transaction (outbox.Forget). Questions of the
 // live Q&A carry no link to a registration, so an author name typed there is not the
@@ -31,6 +32,8 @@ const eraseQuery = `WITH old AS (
 			token_salt = '\x', erased_at = now(), updated_at = now()
 		FROM old WHERE r.id = old.id
 		RETURNING r.id
+	), certified AS (
+		DELETE FROM certificates c USING old WHERE c.registration_id = old.id
 	), audited AS (
 		UPDATE audit_log a SET detail = '[erased]'
 		FROM old

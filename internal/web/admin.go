@@ -51,6 +51,8 @@ type eventDashboard struct {
 	FailedMail    []outbox.Delivery
 	Audit         []audit.Entry
 	Form          editForm
+	// Ended offers what comes after the event: the attendance certificates.
+	Ended         bool
 	Done, Problem string
 }
 
@@ -125,7 +127,8 @@ func (s *Server) eventDashboardPage(c *gin.Context) {
 // renderDashboard shows the dashboard; form, when given, keeps what the organizer typed.
 func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, done, problem string, form *editForm) {
 	ctx := c.Request.Context()
-	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem}
+	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem,
+		Ended: e.Status == event.StatusPublished && !s.now().Before(e.EndsAt)}
 	d.Event = e
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
 	if err := s.loadDashboard(ctx, &d, after); err != nil {

@@ -15,6 +15,7 @@ func (s *Server) exportRoutes(e *gin.Engine) {
 	api := e.Group("/api/v1", s.authenticate)
 	s.eventRoute(api, "GET", "/events/:slug/attendees.csv", needOrganizer, s.exportAttendees("csv"), s.audited("attendees.exported"))
 	s.eventRoute(api, "GET", "/events/:slug/attendees.xlsx", needOrganizer, s.exportAttendees("xlsx"), s.audited("attendees.exported"))
+	s.eventRoute(api, "GET", "/events/:slug/certificates.zip", needOrganizer, s.certificatesZIP, s.audited("certificates.exported"))
 	s.eventRoute(api, "GET", "/events/:slug/polls.csv", needOrganizer, s.exportPolls("csv"), s.audited("polls.exported"))
 	s.eventRoute(api, "GET", "/events/:slug/polls.xlsx", needOrganizer, s.exportPolls("xlsx"), s.audited("polls.exported"))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/certificate"
 	"github.com/podium-events/podium/internal/db/dbtest"
 	"github.com/podium-events/podium/internal/demo"
 	"github.com/podium-events/podium/internal/event"
@@ -98,6 +99,18 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Someone who attended the 2020 websession, with a certificate to check.
+	past, _ := event.BySlug(ctx, pool, demo.WebsessionSlug)
+	attended, attendedToken, err := registration.Register(ctx, pool, auth.ManageKey(harnessSecret), past, registration.Input{
+		Name: "Jürgen Weiß", Email: "juergen@wesel.example", Consent: true}, past.StartsAt.AddDate(0, 0, -7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.MustExec(`UPDATE registrations SET attended = true WHERE id = $1`, attended.ID)
+	cert, err := certificate.Issue(ctx, pool, attended.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -132,6 +145,10 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"manage", "/r/" + confirmToken, visitor, nil},
 		{"login", "/login", visitor, nil},
 		{"impressum", "/impressum", visitor, nil},
+		{"attended", "/r/" + attendedToken, visitor, nil},
+		{"verify", "/verify", visitor, nil},
+		{"verified", "/verify/" + cert.Code, visitor, nil},
+		{"verify-unknown", "/verify/AAAAA-AAAAA-AAAAA-AAAAA", visitor, nil},
 		{"datenschutz", "/datenschutz", visitor, nil},
 		{"barrierefreiheit", "/barrierefreiheit", visitor, nil},
 		{"not-found", "/events/gibt-es-nicht", visitor, nil},

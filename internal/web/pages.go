@@ -151,6 +151,15 @@ func (s *Server) pageError(c *gin.Context, err error) {
 			s.messages.T(lang, "error.notfound.text", nil))
 		return
 	}
+	var conflict *domain.ConflictError
+	if errors.As(err, &conflict) {
+		text := s.messages.T(lang, "conflict."+conflict.Code, nil)
+		if conflict.Code == "" || text == "conflict."+conflict.Code {
+			text = s.messages.T(lang, "error.conflict.text", nil)
+		}
+		s.renderPage(c, http.StatusConflict, "error", s.messages.T(lang, "error.conflict.title", nil), text)
+		return
+	}
 	if errors.Is(err, errNoParticipant) {
 		s.renderPage(c, http.StatusForbidden, "error", s.messages.T(lang, "error.participant.title", nil),
 			s.messages.T(lang, "error.participant.text", nil))

@@ -20,6 +20,8 @@ type manageView struct {
 	CanCancel    bool
 	// HasSeat shows the join link and the calendar invite.
 	HasSeat bool
+	// HasCertificate offers the attendance certificate.
+	HasCertificate bool
 }
 
 // privatePage keeps pages reached by a secret link out of caches and search engines.
@@ -52,7 +54,7 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	lang := pageLang(c)
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
 		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
-		HasSeat:   holdsSeat(r, e)}
+		HasSeat:   holdsSeat(r, e), HasCertificate: hasCertificate(r, e, s.now())}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 

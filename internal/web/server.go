@@ -167,6 +167,7 @@ func (s *Server) routes() {
 	manage.POST("/cancel", s.cancelPage)
 	manage.POST("/delete", s.erasePage)
 	manage.GET("/data", s.disclosurePage)
+	s.certificateRoutes(pages, manage)
 
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)
