@@ -19,6 +19,7 @@ import (
 
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/followup"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
@@ -72,7 +73,12 @@ type content struct {
 	JoinLabel, JoinURL             string
 	EventLabel, EventURL           string
 	ManageLabel, ManageURL         string
-	Footer                         string
+	// Links are further links with their labels (the mail after the event has two).
+	Links [][2]string
+	// Sections are blocks of lines under a title, below a heading (the poll results).
+	SectionsTitle string
+	Sections      []followup.PollSummary
+	Footer        string
 }
 
 // Render builds the mail of one outbox entry on its own; a worker renders many with a Batch.
@@ -92,6 +98,9 @@ type Batch struct {
 	now    time.Time
 	loc    *time.Location
 	shared map[string]*shared // by kind, language and status
+	// Followup is what the event's mail after it includes; the worker sets it before it renders
+	// such a mail.
+	Followup *followup.Followup
 	// greeting and token mark where a recipient's greeting and manage token go: random letters
 	// and digits, which no template escapes and nobody can type into a name or title.
 	greeting, token string
@@ -243,6 +252,17 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 	}
 	if kind == outbox.KindConfirm || kind == outbox.KindUpdated && status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.token+"/confirm")
+	}
+	if f := b.Followup; kind == outbox.KindFollowup && f != nil {
+		if f.Certificates {
+			c.Links = append(c.Links, [2]string{t("mail.followup.certificate", nil), rd.link("/r/" + b.token + "/certificate.pdf")})
+		}
+		if f.Feedback {
+			c.Links = append(c.Links, [2]string{t("mail.followup.feedback", nil), rd.link("/r/" + b.token + "/feedback")})
+		}
+		if len(f.Polls) > 0 {
+			c.SectionsTitle, c.Sections = t("mail.followup.polls", nil), f.Polls
+		}
 	}
 	// Only people holding a seat when the mail goes out get the join link, and Outlook shows
 	// this body rather than the invite's description, so the link is here as well.

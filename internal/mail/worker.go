@@ -19,6 +19,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/followup"
 	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/internal/registration"
@@ -315,6 +316,11 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([
 		}
 		if ev.loaded.Before(j.loaded) {
 			j.loaded = ev.loaded
+		}
+		if m.Kind == outbox.KindFollowup && ev.batch.Followup == nil {
+			if ev.batch.Followup, err = followup.Load(ctx, w.Pool, r.EventID); err != nil {
+				return nil, err
+			}
 		}
 		if !stillApplies(m.Kind, r.Status, ev.e, now) {
 			j.skip = errNoLongerApplies

@@ -25,6 +25,7 @@ const (
 	KindUpdated        = "updated"         // the event moved: new time, place or join link
 	KindEventCancelled = "event_cancelled" // the event will not take place
 	KindReminder       = "reminder"        // the event begins soon
+	KindFollowup       = "followup"        // thank you, after the event: certificate, poll results, survey
 )
 
 // Query is a SELECT of another package, over its own tables, that an outbox statement embeds.

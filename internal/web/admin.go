@@ -51,8 +51,10 @@ type eventDashboard struct {
 	FailedMail    []outbox.Delivery
 	Audit         []audit.Entry
 	Form          editForm
-	// Ended offers what comes after the event: the attendance certificates.
+	// Ended offers what comes after the event: the attendance certificates, the mail after it
+	// and the survey's answers.
 	Ended         bool
+	After         *afterEvent
 	Done, Problem string
 }
 
@@ -134,6 +136,13 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 	if err := s.loadDashboard(ctx, &d, after); err != nil {
 		s.pageError(c, err)
 		return
+	}
+	if d.Ended {
+		var err error
+		if d.After, err = s.loadAfterEvent(ctx, e); err != nil {
+			s.pageError(c, err)
+			return
+		}
 	}
 	if form != nil {
 		d.Form = *form

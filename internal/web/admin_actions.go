@@ -38,6 +38,7 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		{"/members/:user_id/delete", "member.removed", s.removeMemberAction},
 		{"/mail/:id/retry", "mail.retried", s.retryMailAction},
 		{"/registrations/:id", "registration.changed", s.changeRegistrationAction},
+		{"/followup", "followup.sent", s.followupAction},
 	}
 	for _, a := range actions {
 		admin.POST("/events/:slug"+a.path, s.audited(a.name), s.adminForm(a.name, a.do))

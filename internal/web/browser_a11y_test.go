@@ -23,6 +23,8 @@ import (
 	"github.com/podium-events/podium/internal/demo"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/export"
+	"github.com/podium-events/podium/internal/feedback"
+	"github.com/podium-events/podium/internal/followup"
 	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 	"github.com/podium-events/podium/internal/registration"
@@ -64,7 +66,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := event.BySlug(ctx, pool, demo.FollowUpSlug)
-	eventUser(t, pool, e.ID, "orga@example.org", auth.EventOrganizer)
+	orga := eventUser(t, pool, e.ID, "orga@example.org", auth.EventOrganizer)
 	for i, text := range []string{"Wie gehen kleine Kommunen mit wenig Personal vor?", "Welche Rolle spielt die Kommunalaufsicht?", "Gibt es Förderprogramme?"} {
 		q, err := qa.Ask(ctx, pool, e, "p", text, []string{"Erika aus Pattensen", "", "Jürgen, Kreis Wesel"}[i])
 		if err != nil {
@@ -101,16 +103,27 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 	// Someone who attended the 2020 websession, with a certificate to check.
 	past, _ := event.BySlug(ctx, pool, demo.WebsessionSlug)
+	if err := auth.SetEventRole(ctx, pool, past.ID, orga.ID, auth.EventOrganizer); err != nil {
+		t.Fatal(err)
+	}
 	attended, attendedToken, err := registration.Register(ctx, pool, auth.ManageKey(harnessSecret), past, registration.Input{
 		Name: "Jürgen Weiß", Email: "juergen@wesel.example", Consent: true}, past.StartsAt.AddDate(0, 0, -7))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool.MustExec(`UPDATE registrations SET attended = true WHERE id = $1`, attended.ID)
+	attended.Attended = true
 	cert, err := certificate.Issue(ctx, pool, attended.ID, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := followup.Send(ctx, pool, past, followup.Options{Certificates: true, PollResults: true, Feedback: true}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := feedback.Submit(ctx, pool, attended, past, feedback.Answer{Rating: 4, Takeaway: "Mehr Mut"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	pool.MustExec(`DELETE FROM feedback_given`) // answered, and still able to answer for the page below
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -147,6 +160,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"impressum", "/impressum", visitor, nil},
 		{"attended", "/r/" + attendedToken, visitor, nil},
 		{"verify", "/verify", visitor, nil},
+		{"feedback", "/r/" + attendedToken + "/feedback", visitor, nil},
 		{"verified", "/verify/" + cert.Code, visitor, nil},
 		{"verify-unknown", "/verify/AAAAA-AAAAA-AAAAA-AAAAA", visitor, nil},
 		{"datenschutz", "/datenschutz", visitor, nil},
@@ -155,6 +169,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"moderate", base + "/moderate", organizer, nil},
 		{"admin", "/admin", organizer, nil},
 		{"admin-event", "/admin/events/" + demo.FollowUpSlug, organizer, nil},
+		{"admin-after", "/admin/events/" + demo.WebsessionSlug, organizer, nil},
 	}
 	kern, err := fs.ReadFile(templates.FS, "static/kern/kern.css")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/feedback"
 	"github.com/podium-events/podium/internal/registration"
 )
 
@@ -20,8 +21,9 @@ type manageView struct {
 	CanCancel    bool
 	// HasSeat shows the join link and the calendar invite.
 	HasSeat bool
-	// HasCertificate offers the attendance certificate.
+	// HasCertificate offers the attendance certificate, AskFeedback the survey after the event.
 	HasCertificate bool
+	AskFeedback    bool
 }
 
 // privatePage keeps pages reached by a secret link out of caches and search engines.
@@ -55,6 +57,12 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
 		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
 		HasSeat:   holdsSeat(r, e), HasCertificate: hasCertificate(r, e, s.now())}
+	asked, given, err := feedback.Asked(c.Request.Context(), s.pool, r, e, s.now())
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	v.AskFeedback = asked && !given
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 

@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate))
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
+	s.followupRoutes(api, manage)
 	s.questionRoutes(e, api)
 	s.pollRoutes(api)
 	s.memberRoutes(api)

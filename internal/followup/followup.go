@@ -1,0 +1,149 @@
+// Package followup is the mail after an event: once the event has ended, its organizer sends
+// everyone who attended one thank-you mail, with what they choose to include: the link to the
+// attendance certificate, the results of the live polls, and a short survey.
+package followup
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/db"
+	"github.com/podium-events/podium/internal/domain"
+	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/outbox"
+	"github.com/podium-events/podium/internal/poll"
+)
+
+// Options are what the organizer includes in the mail.
+type Options struct {
+	Certificates bool `db:"certificates" json:"certificates"`
+	PollResults  bool `db:"poll_results" json:"poll_results"`
+	Feedback     bool `db:"feedback" json:"feedback"`
+}
+
+// Followup is the mail of an event as it was sent: its options, to how many, and when.
+type Followup struct {
+	Options
+	Recipients int       `db:"recipients" json:"recipients"`
+	SentAt     time.Time `db:"sent_at" json:"sent_at"`
+	// Polls are the results the mail shows, when it shows them: the polls that were run (not
+	// drafts), counted now.
+	Polls []PollSummary `db:"-" json:"-"`
+}
+
+// PollSummary is a poll's results in lines of text, for a mail.
+type PollSummary struct {
+	Question string
+	Lines    []string
+}
+
+var (
+	errNotEnded   = &domain.ConflictError{Code: "followup_too_early", Message: "the mail after the event can be sent once the event has ended"}
+	errAlreadySet = &domain.ConflictError{Code: "followup_sent", Message: "the mail after this event has been sent already"}
+	errNobody     = &domain.ConflictError{Code: "followup_nobody", Message: "nobody is marked as attended, so there is no one to send the mail to"}
+	errNothing    = &domain.ValidationError{}
+)
+
+func init() {
+	errNothing.Add("certificates", "choose at least one of certificates, poll_results and feedback")
+}
+
+// Send queues the mail to everyone marked attended, once per event.
+func Send(ctx context.Context, pool *sqlx.DB, e *event.Event, opt Options, now time.Time) (*Followup, error) {
+	if !opt.Certificates && !opt.PollResults && !opt.Feedback {
+		return nil, errNothing
+	}
+	if e.Status != event.StatusPublished || now.Before(e.EndsAt) {
+		return nil, errNotEnded
+	}
+	var f Followup
+	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		attendees := `SELECT id AS registration_id FROM registrations WHERE event_id = $1 AND attended AND erased_at IS NULL`
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM (`+attendees+`) a`, e.ID); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNobody
+		}
+		err := tx.GetContext(ctx, &f, `INSERT INTO event_followups (event_id, certificates, poll_results, feedback, recipients, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
+			RETURNING certificates, poll_results, feedback, recipients, sent_at`,
+			e.ID, opt.Certificates, opt.PollResults, opt.Feedback, n, now)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errAlreadySet
+		}
+		if err != nil {
+			return err
+		}
+		return outbox.EnqueueEach(ctx, tx, outbox.KindFollowup, "", outbox.Query{SQL: attendees, Args: []any{e.ID}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("followup: send: %w", err)
+	}
+	return &f, nil
+}
+
+// Of returns the mail of an event, or nil when it has not been sent.
+func Of(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Followup, error) {
+	var f Followup
+	err := sqlx.GetContext(ctx, q, &f, `SELECT certificates, poll_results, feedback, recipients, sent_at
+		FROM event_followups WHERE event_id = $1`, eventID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("followup: %w", err)
+	}
+	return &f, nil
+}
+
+// Load is Of with the polls' results as the mail shows them, in German or English words.
+func Load(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Followup, error) {
+	f, err := Of(ctx, q, eventID)
+	if err != nil || f == nil || !f.PollResults {
+		return f, err
+	}
+	polls, err := poll.List(ctx, q, eventID, false)
+	if err != nil {
+		return nil, err
+	}
+	results, err := poll.ResultsOf(ctx, q, polls)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range polls {
+		if r := results[p.ID]; r != nil && r.Participants > 0 {
+			f.Polls = append(f.Polls, summarize(p, r))
+		}
+	}
+	return f, nil
+}
+
+// summarize writes a poll's results as lines: each choice (or the most frequent words) with
+// its count and share of the participants.
+func summarize(p poll.Poll, r *poll.Results) PollSummary {
+	s := PollSummary{Question: p.Question}
+	counts := r.Options
+	if p.Kind == poll.KindText {
+		counts = r.Words
+		if len(counts) > 10 {
+			counts = counts[:10]
+		}
+	}
+	for _, c := range counts {
+		s.Lines = append(s.Lines, fmt.Sprintf("%s: %d (%d %%)", c.Label, c.Count, int(math.Round(c.Percent))))
+	}
+	if r.Average != nil {
+		s.Lines = append(s.Lines, fmt.Sprintf("Ø %s", strings.Replace(fmt.Sprintf("%.1f", *r.Average), ".", ",", 1)))
+	}
+	s.Lines = append(s.Lines, fmt.Sprintf("n = %d", r.Participants))
+	return s
+}
