@@ -7,6 +7,9 @@ CREATE TABLE event_followups (
     certificates boolean     NOT NULL,
     poll_results boolean     NOT NULL,
     feedback     boolean     NOT NULL,
+    -- the organizer's own survey questions, beside the two every survey asks:
+    -- [{"label": "...", "kind": "rating" | "text"}]
+    questions    jsonb       NOT NULL DEFAULT '[]',
     recipients   integer     NOT NULL,
     sent_at      timestamptz NOT NULL DEFAULT now()
 );
@@ -22,7 +25,9 @@ CREATE TABLE feedback (
     id       uuid     PRIMARY KEY DEFAULT gen_random_uuid(),
     event_id bigint   NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     rating   smallint NOT NULL CHECK (rating BETWEEN 1 AND 5),
-    takeaway text     NOT NULL DEFAULT '' CHECK (length(takeaway) <= 2000)
+    takeaway text     NOT NULL DEFAULT '' CHECK (length(takeaway) <= 2000),
+    -- answers to the organizer's questions by their position ("1", "2", …): a number or a text
+    answers  jsonb    NOT NULL DEFAULT '{}'
 );
 CREATE INDEX feedback_event_idx ON feedback (event_id);
 

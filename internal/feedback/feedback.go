@@ -5,8 +5,10 @@ package feedback
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,6 +36,9 @@ var (
 type Answer struct {
 	Rating   int
 	Takeaway string
+	// Extra are the answers to the organizer's questions, in their order, as typed or chosen
+	// ("" for none: they are optional).
+	Extra []string
 }
 
 // Asked tells whether the registration is asked for feedback: it attended an event that has
@@ -63,6 +68,33 @@ func Submit(ctx context.Context, pool *sqlx.DB, r *registration.Registration, e 
 	if utf8.RuneCountInString(a.Takeaway) > MaxTakeaway {
 		v.Add("takeaway", fmt.Sprintf("must be at most %d characters", MaxTakeaway))
 	}
+	f, err := followup.Of(ctx, pool, e.ID)
+	if err != nil {
+		return err
+	}
+	extra := map[string]any{}
+	if f != nil {
+		for i, q := range f.Questions {
+			raw := ""
+			if i < len(a.Extra) {
+				raw = strings.TrimSpace(a.Extra[i])
+			}
+			field, key := fmt.Sprintf("questions[%d]", i), strconv.Itoa(i+1)
+			switch {
+			case raw == "":
+			case q.Kind == followup.KindRating:
+				n, err := strconv.Atoi(raw)
+				if err != nil || n < 1 || n > 5 {
+					v.Add(field, "must be a whole number from 1 to 5")
+				}
+				extra[key] = n
+			case utf8.RuneCountInString(raw) > MaxTakeaway:
+				v.Add(field, fmt.Sprintf("must be at most %d characters", MaxTakeaway))
+			default:
+				extra[key] = raw
+			}
+		}
+	}
 	if err := v.OrNil(); err != nil {
 		return err
 	}
@@ -84,7 +116,9 @@ func Submit(ctx context.Context, pool *sqlx.DB, r *registration.Registration, e 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errGiven
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO feedback (event_id, rating, takeaway) VALUES ($1, $2, $3)`, e.ID, a.Rating, a.Takeaway)
+		answers, _ := json.Marshal(extra)
+		_, err = tx.ExecContext(ctx, `INSERT INTO feedback (event_id, rating, takeaway, answers) VALUES ($1, $2, $3, $4)`,
+			e.ID, a.Rating, a.Takeaway, string(answers))
 		if err != nil {
 			return fmt.Errorf("feedback: %w", err)
 		}
@@ -101,6 +135,17 @@ type Summary struct {
 	Average   *float64  `json:"average"`
 	Takeaways []string  `json:"takeaways"`
 	SentAt    time.Time `json:"survey_sent_at"`
+	// Questions are the organizer's own, each with its answers counted or listed.
+	Questions []QuestionSummary `json:"questions"`
+}
+
+// QuestionSummary is one of the organizer's questions with what was answered: the ratings
+// counted, or the texts in alphabetical order.
+type QuestionSummary struct {
+	followup.Question
+	Answers int      `json:"answers"`
+	Ratings *[5]int  `json:"ratings,omitempty"`
+	Texts   []string `json:"texts,omitempty"`
 }
 
 // SummaryOf counts an event's answers; nil when no survey was sent.
@@ -131,7 +176,44 @@ func SummaryOf(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Summ
 	if err := sqlx.GetContext(ctx, q, &texts, `SELECT coalesce(array_agg(takeaway), '{}') FROM feedback WHERE event_id = $1 AND takeaway <> ''`, eventID); err != nil {
 		return nil, fmt.Errorf("feedback: summary: %w", err)
 	}
-	s.Takeaways = append(s.Takeaways, texts...)
-	slices.SortFunc(s.Takeaways, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	s.Takeaways = alphabetical(texts)
+	var extra []string
+	if err := sqlx.SelectContext(ctx, q, &extra, `SELECT answers::text FROM feedback WHERE event_id = $1 AND answers <> '{}'`, eventID); err != nil {
+		return nil, fmt.Errorf("feedback: summary: %w", err)
+	}
+	for i, question := range f.Questions {
+		qs := QuestionSummary{Question: question}
+		if question.Kind == followup.KindRating {
+			qs.Ratings = &[5]int{}
+		}
+		key := strconv.Itoa(i + 1)
+		for _, raw := range extra {
+			var answers map[string]json.RawMessage
+			if json.Unmarshal([]byte(raw), &answers) != nil || answers[key] == nil {
+				continue
+			}
+			var n int
+			var text string
+			switch {
+			case qs.Ratings != nil && json.Unmarshal(answers[key], &n) == nil && n >= 1 && n <= 5:
+				qs.Ratings[n-1]++
+			case qs.Ratings == nil && json.Unmarshal(answers[key], &text) == nil:
+				qs.Texts = append(qs.Texts, text)
+			default:
+				continue
+			}
+			qs.Answers++
+		}
+		qs.Texts = alphabetical(qs.Texts)
+		s.Questions = append(s.Questions, qs)
+	}
 	return s, nil
+}
+
+// alphabetical sorts texts without regard to case: an order that tells nothing of who wrote
+// them or when.
+func alphabetical(texts []string) []string {
+	out := append([]string{}, texts...)
+	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return out
 }

@@ -6,11 +6,14 @@ package followup
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -26,6 +29,78 @@ type Options struct {
 	Certificates bool `db:"certificates" json:"certificates"`
 	PollResults  bool `db:"poll_results" json:"poll_results"`
 	Feedback     bool `db:"feedback" json:"feedback"`
+	// Questions are the organizer's own, asked in the survey after its two.
+	Questions Questions `db:"questions" json:"questions"`
+}
+
+// Limits of the organizer's survey questions.
+const (
+	MaxQuestions     = 5
+	MaxQuestionLabel = 200
+)
+
+// Kinds of survey question: a rating from 1 to 5, or a free text.
+const (
+	KindRating = "rating"
+	KindText   = "text"
+)
+
+// Question is one of the organizer's survey questions.
+type Question struct {
+	Label string `json:"label"`
+	Kind  string `json:"kind"`
+}
+
+// Questions are stored as JSON.
+type Questions []Question
+
+// Value writes the questions as JSON for the database.
+func (q Questions) Value() (driver.Value, error) {
+	if q == nil {
+		q = Questions{}
+	}
+	b, err := json.Marshal(q)
+	return string(b), err
+}
+
+// Scan reads the questions from the database's JSON.
+func (q *Questions) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("followup: questions from %T", src)
+	}
+	return json.Unmarshal(b, q)
+}
+
+// validate checks the options, naming each field at fault.
+func (o *Options) validate() error {
+	v := &domain.ValidationError{}
+	if !o.Certificates && !o.PollResults && !o.Feedback {
+		v.Add("certificates", "choose at least one of certificates, poll_results and feedback")
+	}
+	if len(o.Questions) > 0 && !o.Feedback {
+		v.Add("questions", "questions are asked in the survey: set feedback too")
+	}
+	if len(o.Questions) > MaxQuestions {
+		v.Add("questions", fmt.Sprintf("at most %d questions", MaxQuestions))
+	}
+	for i := range o.Questions {
+		q := &o.Questions[i]
+		q.Label = strings.TrimSpace(q.Label)
+		field := fmt.Sprintf("questions[%d]", i)
+		if q.Label == "" || utf8.RuneCountInString(q.Label) > MaxQuestionLabel {
+			v.Add(field+".label", fmt.Sprintf("must be 1 to %d characters", MaxQuestionLabel))
+		}
+		if q.Kind != KindRating && q.Kind != KindText {
+			v.Add(field+".kind", "must be rating or text")
+		}
+	}
+	return v.OrNil()
 }
 
 // Followup is the mail of an event as it was sent: its options, to how many, and when.
@@ -57,8 +132,8 @@ func init() {
 
 // Send queues the mail to everyone marked attended, once per event.
 func Send(ctx context.Context, pool *sqlx.DB, e *event.Event, opt Options, now time.Time) (*Followup, error) {
-	if !opt.Certificates && !opt.PollResults && !opt.Feedback {
-		return nil, errNothing
+	if err := opt.validate(); err != nil {
+		return nil, err
 	}
 	if e.Status != event.StatusPublished || now.Before(e.EndsAt) {
 		return nil, errNotEnded
@@ -73,10 +148,10 @@ func Send(ctx context.Context, pool *sqlx.DB, e *event.Event, opt Options, now t
 		if n == 0 {
 			return errNobody
 		}
-		err := tx.GetContext(ctx, &f, `INSERT INTO event_followups (event_id, certificates, poll_results, feedback, recipients, sent_at)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
-			RETURNING certificates, poll_results, feedback, recipients, sent_at`,
-			e.ID, opt.Certificates, opt.PollResults, opt.Feedback, n, now)
+		err := tx.GetContext(ctx, &f, `INSERT INTO event_followups (event_id, certificates, poll_results, feedback, questions, recipients, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING
+			RETURNING certificates, poll_results, feedback, questions, recipients, sent_at`,
+			e.ID, opt.Certificates, opt.PollResults, opt.Feedback, opt.Questions, n, now)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errAlreadySet
 		}
@@ -94,7 +169,7 @@ func Send(ctx context.Context, pool *sqlx.DB, e *event.Event, opt Options, now t
 // Of returns the mail of an event, or nil when it has not been sent.
 func Of(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Followup, error) {
 	var f Followup
-	err := sqlx.GetContext(ctx, q, &f, `SELECT certificates, poll_results, feedback, recipients, sent_at
+	err := sqlx.GetContext(ctx, q, &f, `SELECT certificates, poll_results, feedback, questions, recipients, sent_at
 		FROM event_followups WHERE event_id = $1`, eventID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -225,18 +225,19 @@ func TestWorkersNeverSendOneMessageAtOnce(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	smtp := mailtest.Start(t)
-	// Six senders at 100 ms a message work for 4 s, twice the lease. (A lease of a second ran
-	// out now and then on a machine busy with other tests, whose worker then could not record
-	// a delivery the server had taken, and the message went out again: at least once, as
-	// designed, but not what this test is about.)
-	const people = 240
+	// Six senders at 100 ms a message work for 6 s, twice the lease. (With a lease of a second
+	// and sends cut at 600 ms, a machine busy with other tests now and then cut a send after
+	// the server had taken the message, or let a lease run out before its worker recorded the
+	// delivery, and the message went out again: at least once, as designed, but not what this
+	// test is about.)
+	const people = 360
 	registerMany(t, pool, people)
 	smtp.Delay(100 * time.Millisecond)
 	var stops []func()
 	for range 3 {
 		w := newWorker(t, pool, smtp)
 		w.Sender = mail.NewSMTPSender(smtp.Config(), 4*time.Second)
-		w.Concurrency, w.Lease, w.SendTimeout = 2, 2*time.Second, 600*time.Millisecond
+		w.Concurrency, w.Lease, w.SendTimeout = 2, 3*time.Second, 1500*time.Millisecond
 		stops = append(stops, run(w))
 	}
 	smtp.Wait(t, people, 30*time.Second)

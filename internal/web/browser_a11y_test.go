@@ -117,10 +117,11 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := followup.Send(ctx, pool, past, followup.Options{Certificates: true, PollResults: true, Feedback: true}, time.Now()); err != nil {
+	if _, err := followup.Send(ctx, pool, past, followup.Options{Certificates: true, PollResults: true, Feedback: true,
+		Questions: followup.Questions{{Label: "Wie hilfreich war das Impulsreferat?", Kind: followup.KindRating}, {Label: "Welches Thema als Nächstes?", Kind: followup.KindText}}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := feedback.Submit(ctx, pool, attended, past, feedback.Answer{Rating: 4, Takeaway: "Mehr Mut"}, time.Now()); err != nil {
+	if err := feedback.Submit(ctx, pool, attended, past, feedback.Answer{Rating: 4, Takeaway: "Mehr Mut", Extra: []string{"5", "Förderprogramme"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	pool.MustExec(`DELETE FROM feedback_given`) // answered, and still able to answer for the page below

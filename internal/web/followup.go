@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,9 +21,33 @@ import (
 
 // afterEvent is the dashboard's part after the event: the mail and the survey's answers.
 type afterEvent struct {
-	Followup *followup.Followup
-	Feedback *feedback.Summary
-	Chart    *answerChart
+	Followup  *followup.Followup
+	Feedback  *feedback.Summary
+	Chart     *answerChart
+	Questions []afterQuestion
+	// FormQuestions numbers the form's rows for the organizer's own questions.
+	FormQuestions []int
+}
+
+// afterQuestion is one of the organizer's survey questions with its answers.
+type afterQuestion struct {
+	Label   string
+	Answers int
+	Chart   *answerChart // a rating
+	Texts   []string     // a free text
+}
+
+// ratingChart draws the counts of the ratings 1 to 5 as bars.
+func ratingChart(label string, ratings [5]int) *answerChart {
+	most := 1
+	for _, n := range ratings {
+		most = max(most, n)
+	}
+	c := &answerChart{Question: label, Height: 5 * barHeight}
+	for i, n := range ratings {
+		c.Bars = append(c.Bars, answerBar{Answer: strconv.Itoa(i + 1), N: n, Y: i * barHeight, Width: n * barWidth / most})
+	}
+	return c
 }
 
 func (s *Server) loadAfterEvent(ctx context.Context, e *event.Event) (*afterEvent, error) {
@@ -34,15 +60,19 @@ func (s *Server) loadAfterEvent(ctx context.Context, e *event.Event) (*afterEven
 		return nil, err
 	}
 	a := &afterEvent{Followup: f, Feedback: sum}
-	if sum != nil && sum.Answers > 0 {
-		most := 1
-		for _, n := range sum.Ratings {
-			most = max(most, n)
+	for i := range formQuestions {
+		a.FormQuestions = append(a.FormQuestions, i+1)
+	}
+	if sum == nil || sum.Answers == 0 {
+		return a, nil
+	}
+	a.Chart = ratingChart("", sum.Ratings)
+	for _, q := range sum.Questions {
+		aq := afterQuestion{Label: q.Label, Answers: q.Answers, Texts: q.Texts}
+		if q.Ratings != nil {
+			aq.Chart = ratingChart(q.Label, *q.Ratings)
 		}
-		a.Chart = &answerChart{Height: 5 * barHeight}
-		for i, n := range sum.Ratings {
-			a.Chart.Bars = append(a.Chart.Bars, answerBar{Answer: strconv.Itoa(i + 1), N: n, Y: i * barHeight, Width: n * barWidth / most})
-		}
+		a.Questions = append(a.Questions, aq)
 	}
 	return a, nil
 }
@@ -62,7 +92,8 @@ func (s *Server) sendFollowup(c *gin.Context, e *event.Event) {
 		return
 	}
 	var opt followup.Options
-	err = decodeFields(obj, map[string]any{"certificates": &opt.Certificates, "poll_results": &opt.PollResults, "feedback": &opt.Feedback})
+	err = decodeFields(obj, map[string]any{"certificates": &opt.Certificates, "poll_results": &opt.PollResults,
+		"feedback": &opt.Feedback, "questions": &opt.Questions})
 	if err != nil {
 		s.respondError(c, err)
 		return
@@ -76,9 +107,20 @@ func (s *Server) sendFollowup(c *gin.Context, e *event.Event) {
 }
 
 // followupAction is the dashboard's form for the mail after the event.
+// The form has rows for this many of the organizer's own questions; the API takes up to
+// followup.MaxQuestions.
+const formQuestions = 3
+
 func (s *Server) followupAction(c *gin.Context, e *event.Event) error {
-	_, err := followup.Send(c.Request.Context(), s.pool, e, followup.Options{Certificates: c.PostForm("certificates") == "on",
-		PollResults: c.PostForm("poll_results") == "on", Feedback: c.PostForm("feedback") == "on"}, s.now())
+	opt := followup.Options{Certificates: c.PostForm("certificates") == "on",
+		PollResults: c.PostForm("poll_results") == "on", Feedback: c.PostForm("feedback") == "on"}
+	for i := 1; i <= formQuestions; i++ {
+		n := strconv.Itoa(i)
+		if label := c.PostForm("q" + n + "_label"); label != "" {
+			opt.Questions = append(opt.Questions, followup.Question{Label: label, Kind: c.PostForm("q" + n + "_kind")})
+		}
+	}
+	_, err := followup.Send(c.Request.Context(), s.pool, e, opt, s.now())
 	return err
 }
 
@@ -115,6 +157,16 @@ func (s *Server) feedbackCSV(c *gin.Context, e *event.Event) {
 	for _, text := range sum.Takeaways {
 		w.Write([]string{"Was nehmen Sie mit?", defuse(text), "1"})
 	}
+	for _, q := range sum.Questions {
+		if q.Ratings != nil {
+			for i, n := range q.Ratings {
+				w.Write([]string{defuse(q.Label) + " (1–5)", strconv.Itoa(i + 1), strconv.Itoa(n)})
+			}
+		}
+		for _, text := range q.Texts {
+			w.Write([]string{defuse(q.Label), defuse(text), "1"})
+		}
+	}
 	w.Flush()
 	c.Header("Content-Disposition", `attachment; filename="feedback-`+e.Slug+`.csv"`)
 	s.writeBody(c, http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
@@ -129,12 +181,19 @@ func defuse(text string) string {
 }
 
 type feedbackView struct {
-	Event    *event.Event
-	Token    string
-	Given    bool
-	Rating   string
-	Takeaway string
-	Errors   map[string]string
+	Event     *event.Event
+	Token     string
+	Given     bool
+	Rating    string
+	Takeaway  string
+	Questions []surveyQuestion
+	Errors    map[string]string
+}
+
+// surveyQuestion is one of the organizer's questions on the survey's form.
+type surveyQuestion struct {
+	followup.Question
+	Name, Value, Error string
 }
 
 func (s *Server) feedbackPage(c *gin.Context) { s.renderFeedback(c, http.StatusOK, feedbackView{}) }
@@ -161,6 +220,16 @@ func (s *Server) renderFeedback(c *gin.Context, status int, v feedbackView) {
 		return
 	}
 	v.Event, v.Token, v.Given = e, c.Param("token"), given
+	f, err := followup.Of(ctx, s.pool, e.ID)
+	if err != nil {
+		s.pageError(c, err)
+		return
+	}
+	for i, q := range f.Questions {
+		name := "q" + strconv.Itoa(i+1)
+		v.Questions = append(v.Questions, surveyQuestion{Question: q, Name: name, Value: c.PostForm(name),
+			Error: v.Errors[fmt.Sprintf("questions[%d]", i)]})
+	}
 	s.renderPage(c, status, "feedback", s.messages.T(pageLang(c), "feedback.title", nil), v)
 }
 
@@ -177,12 +246,20 @@ func (s *Server) feedbackSubmit(c *gin.Context) {
 		return
 	}
 	rating, _ := strconv.Atoi(c.PostForm("rating"))
-	err = feedback.Submit(ctx, s.pool, r, e, feedback.Answer{Rating: rating, Takeaway: c.PostForm("takeaway")}, s.now())
+	var extra []string
+	for i := 1; i <= followup.MaxQuestions; i++ {
+		extra = append(extra, c.PostForm("q"+strconv.Itoa(i)))
+	}
+	err = feedback.Submit(ctx, s.pool, r, e, feedback.Answer{Rating: rating, Takeaway: c.PostForm("takeaway"), Extra: extra}, s.now())
 	var v *domain.ValidationError
 	if errors.As(err, &v) {
 		errs := map[string]string{}
 		for _, f := range v.Fields {
-			errs[f.Field] = s.messages.T(pageLang(c), "feedback.error."+f.Field, nil)
+			id := f.Field
+			if strings.HasPrefix(id, "questions[") {
+				id = "question"
+			}
+			errs[f.Field] = s.messages.T(pageLang(c), "feedback.error."+id, nil)
 		}
 		s.renderFeedback(c, http.StatusUnprocessableEntity, feedbackView{Rating: c.PostForm("rating"), Takeaway: c.PostForm("takeaway"), Errors: errs})
 		return

@@ -33,7 +33,9 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 	send := func(body string) *http.Response {
 		return h.do("POST", "/api/v1/events/"+demo.WebsessionSlug+"/followup", admin, body).Result()
 	}
-	all := `{"certificates": true, "poll_results": true, "feedback": true}`
+	all := `{"certificates": true, "poll_results": true, "feedback": true, "questions": [
+		{"label": "Wie hilfreich war das Impulsreferat?", "kind": "rating"},
+		{"label": "Welches Thema wünschen Sie sich als Nächstes?", "kind": "text"}]}`
 
 	if res := send(all); res.StatusCode != http.StatusConflict {
 		t.Errorf("with nobody marked attended: %d", res.StatusCode)
@@ -41,6 +43,16 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 	h.pool.MustExec(`UPDATE registrations SET attended = true WHERE email = 'juergen@wesel.example'`)
 	if p := expectProblem(t, h.do("POST", "/api/v1/events/"+demo.WebsessionSlug+"/followup", admin, `{}`), http.StatusUnprocessableEntity); !p.names("certificates") {
 		t.Errorf("nothing chosen: %+v", p)
+	}
+	for body, field := range map[string]string{
+		`{"feedback": true, "questions": [{"label": "Wie war es?", "kind": "stars"}]}`:                                                          "questions[0].kind",
+		`{"feedback": true, "questions": [{"label": "", "kind": "text"}]}`:                                                                      "questions[0].label",
+		`{"certificates": true, "questions": [{"label": "Wie war es?", "kind": "text"}]}`:                                                       "questions",
+		`{"feedback": true, "questions": [` + strings.Repeat(`{"label": "Frage", "kind": "text"},`, 5) + `{"label": "Frage", "kind": "text"}]}`: "questions",
+	} {
+		if p := expectProblem(t, h.do("POST", "/api/v1/events/"+demo.WebsessionSlug+"/followup", admin, body), http.StatusUnprocessableEntity); !p.names(field) {
+			t.Errorf("%s: %+v, want %s named", body, p, field)
+		}
 	}
 	if res := h.do("POST", "/api/v1/events/"+demo.FollowUpSlug+"/followup", admin, all); res.Code != http.StatusConflict {
 		t.Errorf("an event still to come: %d", res.Code)
@@ -92,7 +104,12 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 		!strings.Contains(rec.Body.String(), "höchstens 2.000 Zeichen") {
 		t.Errorf("a takeaway of 2,001 characters: %d", rec.Code)
 	}
-	if rec := h.postForm("/r/"+came+"/feedback", url.Values{"rating": {"4"}, "takeaway": {"=Mehr Mut zur Digitalisierung"}}); rec.Code != http.StatusSeeOther {
+	if rec := h.postForm("/r/"+came+"/feedback", url.Values{"rating": {"4"}, "q1": {"9"}, "q2": {"Förderprogramme"}}); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(rec.Body.String(), "Bitte wählen Sie 1 bis 5") || !strings.Contains(rec.Body.String(), ">Förderprogramme</textarea>") {
+		t.Errorf("a rating of 9: %d", rec.Code)
+	}
+	if rec := h.postForm("/r/"+came+"/feedback", url.Values{"rating": {"4"}, "takeaway": {"=Mehr Mut zur Digitalisierung"},
+		"q1": {"5"}, "q2": {"Förderprogramme"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("answer: %d", rec.Code)
 	}
 	if page := h.do("GET", "/r/"+came+"/feedback", "", "").Body.String(); !strings.Contains(page, "Vielen Dank für Ihre Antwort.") {
@@ -106,13 +123,23 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 		Answers, Asked int
 		Ratings        [5]int
 		Takeaways      []string
+		Questions      []struct {
+			Label   string
+			Ratings *[5]int
+			Texts   []string
+		}
 	}
 	json.Unmarshal(h.do("GET", "/api/v1/events/"+demo.WebsessionSlug+"/feedback", admin, "").Body.Bytes(), &summary)
 	if summary.Answers != 1 || summary.Asked != 1 || summary.Ratings != [5]int{0, 0, 0, 1, 0} || len(summary.Takeaways) != 1 {
 		t.Errorf("summary: %+v", summary)
 	}
+	if q := summary.Questions; len(q) != 2 || q[0].Ratings == nil || *q[0].Ratings != [5]int{0, 0, 0, 0, 1} ||
+		len(q[1].Texts) != 1 || q[1].Texts[0] != "Förderprogramme" {
+		t.Errorf("the organizer's questions: %+v", q)
+	}
 	csv := h.do("GET", "/api/v1/events/"+demo.WebsessionSlug+"/feedback.csv", admin, "").Body.String()
-	if !strings.Contains(csv, "Gesamtbewertung (1–5),4,1") || !strings.Contains(csv, "'=Mehr Mut zur Digitalisierung") {
+	if !strings.Contains(csv, "Gesamtbewertung (1–5),4,1") || !strings.Contains(csv, "'=Mehr Mut zur Digitalisierung") ||
+		!strings.Contains(csv, "Wie hilfreich war das Impulsreferat? (1–5),5,1") || !strings.Contains(csv, "Welches Thema wünschen Sie sich als Nächstes?,Förderprogramme,1") {
 		t.Errorf("CSV:\n%s", csv)
 	}
 	var columns []string
@@ -127,7 +154,8 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 	session := h.login("orga@example.org", testPassword)
 	dashboard, _ := io.ReadAll(h.getPage("/admin/events/"+demo.WebsessionSlug, session).Body)
 	for _, want := range []string{"Nach der Veranstaltung", "an 1 Teilnehmende gesendet", "1 von 1 Befragten haben geantwortet.",
-		"=Mehr Mut zur Digitalisierung", `role="img" aria-label="Wie bewerten Sie die Veranstaltung insgesamt?"`} {
+		"=Mehr Mut zur Digitalisierung", `role="img" aria-label="Wie bewerten Sie die Veranstaltung insgesamt?"`,
+		`aria-label="Wie hilfreich war das Impulsreferat?"`, "<li class=\"kern-body\">Förderprogramme</li>"} {
 		if !strings.Contains(string(dashboard), want) {
 			t.Errorf("the dashboard lacks %q", want)
 		}
