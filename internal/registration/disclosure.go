@@ -16,12 +16,22 @@ import (
 // their manage link: the answer to a request for access (DSGVO Art. 15) in a form another
 // service can read (Art. 20).
 type Disclosure struct {
-	ExportedAt   time.Time        `json:"exported_at"`
-	Registration *Registration    `json:"registration"`
-	Event        DisclosedEvent   `json:"event"`
-	Consent      *DisclosedText   `json:"consent"`
-	Mails        []DisclosedMail  `json:"mails"`
-	Retention    DisclosedErasure `json:"retention"`
+	ExportedAt   time.Time       `json:"exported_at"`
+	Registration *Registration   `json:"registration"`
+	Event        DisclosedEvent  `json:"event"`
+	Consent      *DisclosedText  `json:"consent"`
+	Mails        []DisclosedMail `json:"mails"`
+	Certificate  *DisclosedCert  `json:"certificate"`
+	// FeedbackGiven tells that the person answered the survey after the event; what they
+	// answered is kept apart from them, so it is not theirs to download.
+	FeedbackGiven bool             `json:"feedback_given"`
+	Retention     DisclosedErasure `json:"retention"`
+}
+
+// DisclosedCert is the attendance certificate issued to the person.
+type DisclosedCert struct {
+	Code     string    `db:"code" json:"verification_code"`
+	IssuedAt time.Time `db:"issued_at" json:"issued_at"`
 }
 
 // DisclosedEvent is the event registered for.
@@ -82,6 +92,18 @@ func Disclose(ctx context.Context, q sqlx.QueryerContext, token string, retentio
 		if err == nil {
 			d.Consent = &t
 		}
+	}
+	var cert DisclosedCert
+	err = sqlx.GetContext(ctx, q, &cert, `SELECT code, issued_at FROM certificates WHERE registration_id = $1`, r.ID)
+	switch {
+	case err == nil:
+		d.Certificate = &cert
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("registration: certificate: %w", err)
+	}
+	err = sqlx.GetContext(ctx, q, &d.FeedbackGiven, `SELECT EXISTS (SELECT 1 FROM feedback_given WHERE registration_id = $1)`, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("registration: feedback: %w", err)
 	}
 	err = sqlx.SelectContext(ctx, q, &d.Mails, `SELECT kind, status, created_at AS queued_at, sent_at, message_id::text AS message_id
 		FROM outbox WHERE registration_id = $1 ORDER BY created_at, id`, r.ID)

@@ -57,6 +57,9 @@ func TestCertificateFromAttendanceToVerification(t *testing.T) {
 		t.Fatalf("the certificate's text:\n%s", text)
 	}
 
+	if data := h.do("GET", manage+"/data", "", "").Body.String(); !strings.Contains(data, `"verification_code": "`+code+`"`) {
+		t.Errorf("the attendee's data lacks the certificate:\n%s", data)
+	}
 	typed := strings.ToLower(strings.ReplaceAll(code, "-", " "))
 	rec = h.do("GET", "/verify?code="+url.QueryEscape(typed), "", "")
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/verify/"+code {

@@ -115,6 +115,9 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 	if page := h.do("GET", "/r/"+came+"/feedback", "", "").Body.String(); !strings.Contains(page, "Vielen Dank für Ihre Antwort.") {
 		t.Error("the survey does not thank after the answer")
 	}
+	if data := h.do("GET", "/r/"+came+"/data", "", "").Body.String(); !strings.Contains(data, `"feedback_given": true`) || strings.Contains(data, "Mehr Mut") {
+		t.Errorf("the attendee's data does not say they answered, or shows the answer:\n%s", data)
+	}
 	if rec := h.postForm("/r/"+came+"/feedback", url.Values{"rating": {"1"}}); rec.Code != http.StatusConflict {
 		t.Errorf("a second answer: %d", rec.Code)
 	}
