@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,11 +41,14 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 	s.writeJSON(c, http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
 }
 
-// registrationJSON is a registration as its token holder sees it, with its event; the join link
-// only while the registration holds a seat.
+// registrationJSON is a registration as its token holder sees it, with its event. While the
+// registration holds a seat at an online event it carries the personal join link and when it
+// opens; the meeting's own URL (online_url) only the event's organizers see.
 type registrationJSON struct {
 	Registration *registration.Registration `json:"registration"`
 	Event        shownEvent                 `json:"event"`
+	JoinURL      string                     `json:"join_url,omitempty"`
+	JoinOpensAt  *time.Time                 `json:"join_opens_at,omitempty"`
 }
 
 func (s *Server) respondRegistration(c *gin.Context, r *registration.Registration) {
@@ -53,7 +57,12 @@ func (s *Server) respondRegistration(c *gin.Context, r *registration.Registratio
 		s.respondError(c, err)
 		return
 	}
-	s.writeJSON(c, http.StatusOK, registrationJSON{Registration: r, Event: showEvent(e, holdsSeat(r, e))})
+	out := registrationJSON{Registration: r, Event: showEvent(e, false)}
+	if holdsSeat(r, e) && e.OnlineURL != "" {
+		opens := registration.JoinOpensAt(e, s.cfg.JoinOpensBefore)
+		out.JoinURL, out.JoinOpensAt = s.joinLink(r), &opens
+	}
+	s.writeJSON(c, http.StatusOK, out)
 }
 
 func (s *Server) getRegistration(c *gin.Context) {

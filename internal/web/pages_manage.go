@@ -6,8 +6,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/registration"
 )
 
@@ -20,6 +22,9 @@ type manageView struct {
 	CanCancel    bool
 	// HasSeat shows the join link and the calendar invite.
 	HasSeat bool
+	// JoinURL is the personal join link, for a seat at an online event; JoinOpens says when it
+	// opens. The meeting's own URL is never on the page.
+	JoinURL, JoinOpens string
 }
 
 // privatePage keeps pages reached by a secret link out of caches and search engines.
@@ -53,6 +58,12 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 	v := manageView{Registration: r, Event: e, Token: token, Done: done, Problem: problem,
 		CanCancel: r.Status != registration.StatusCancelled && !e.IsPast(s.now()),
 		HasSeat:   holdsSeat(r, e)}
+	if v.HasSeat && e.OnlineURL != "" {
+		opens := registration.JoinOpensAt(e, s.cfg.JoinOpensBefore)
+		v.JoinURL = "/r/" + registration.JoinToken(auth.ManageKey(s.cfg.Secret), r) + "/join"
+		v.JoinOpens = s.messages.T(lang, "manage.join.opens", map[string]any{
+			"Date": i18n.LongDate(opens, e.Zone(), lang), "Time": i18n.Clock(opens, e.Zone(), lang)})
+	}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 

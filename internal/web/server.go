@@ -156,6 +156,9 @@ func (s *Server) routes() {
 	manage.POST("/confirm", s.confirmPage)
 	manage.POST("/cancel", s.cancelPage)
 	manage.POST("/delete", s.erasePage)
+	// The personal join link: its token is a join token, not the manage token (see pages_join.go).
+	manage.GET("/join", s.joinPage)
+	manage.GET("/join.ics", s.joinCalendar)
 
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)
