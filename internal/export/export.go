@@ -58,19 +58,30 @@ var columns = []struct{ key, de string }{
 	{"registered_at", "Angemeldet am"}, {"confirmed_at", "Bestätigt am"}, {"attended", "Teilgenommen"},
 }
 
-// header returns the column labels: the fixed columns, then one per custom question, whose
-// label is defused like any cell, since it is typed text too.
+// trailing are the columns after the custom questions: added later than those, they come last,
+// so that every column a script or a spreadsheet already reads by position keeps its place.
+var trailing = []struct{ key, de string }{
+	{"first_joined_at", "Erster Zugang"}, {"joins", "Zugänge"},
+}
+
+// header returns the column labels: the fixed columns, one per custom question, whose label is
+// defused like any cell, since it is typed text too, then the trailing columns.
 func header(e *event.Event, lang string) []string {
-	out := make([]string, 0, len(columns)+len(e.Questions))
-	for _, c := range columns {
+	out := make([]string, 0, len(columns)+len(e.Questions)+len(trailing))
+	label := func(key, de string) string {
 		if lang == "de" {
-			out = append(out, c.de)
-		} else {
-			out = append(out, c.key)
+			return de
 		}
+		return key
+	}
+	for _, c := range columns {
+		out = append(out, label(c.key, c.de))
 	}
 	for _, q := range e.Questions {
 		out = append(out, safe(q.Label))
+	}
+	for _, c := range trailing {
+		out = append(out, label(c.key, c.de))
 	}
 	return out
 }
@@ -88,6 +99,9 @@ type row struct {
 	ConfirmedAt  *time.Time      `db:"confirmed_at"`
 	Attended     bool            `db:"attended"`
 	Answers      json.RawMessage `db:"answers"`
+	// FirstJoinedAt and Joins tell when the person first followed their join link, and how often.
+	FirstJoinedAt *time.Time `db:"first_joined_at"`
+	Joins         int        `db:"joins"`
 }
 
 // batchSize is how many attendees one statement reads. Between statements the export writes to
@@ -96,12 +110,17 @@ type row struct {
 const batchSize = 1000
 
 // batchQuery reads the next batch of an event's attendees ($1) of the statuses $2 after the id
-// $3, at most $4, by key along registrations_listing_idx (migration 0017).
-const batchQuery = `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
-		attended, answers
-	FROM registrations
-	WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL AND id > $3
-	ORDER BY id
+// $3, at most $4, by key along registrations_listing_idx (migration 0017), each with their joins
+// from registration_joins_registration_idx (migration 0019).
+const batchQuery = `SELECT r.id, r.name, r.email, r.organization, r.municipality, r.role, r.status, r.created_at,
+		r.confirmed_at, r.attended, r.answers, j.first_joined_at, j.joins
+	FROM registrations r
+	CROSS JOIN LATERAL (
+		SELECT min(joined_at) AS first_joined_at, count(*) AS joins
+		FROM registration_joins WHERE registration_id = r.id
+	) j
+	WHERE r.event_id = $1 AND r.status = ANY($2) AND r.erased_at IS NULL AND r.id > $3
+	ORDER BY r.id
 	LIMIT $4`
 
 // each calls fn for every attendee in id order, reading batch after batch by key.

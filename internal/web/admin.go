@@ -38,6 +38,8 @@ type adminView struct {
 type eventDashboard struct {
 	adminEvent
 	Registrations []registration.Registration
+	// Joins are how the listed registrations used their join links, by registration id.
+	Joins         map[int64]registration.Joins
 	Search        string
 	Status        string
 	NextCursor    int64
@@ -155,6 +157,9 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if len(d.Registrations) > adminPageSize {
 		d.Registrations = d.Registrations[:adminPageSize]
 		d.NextCursor = d.Registrations[adminPageSize-1].ID
+	}
+	if d.Joins, err = registration.JoinsOf(ctx, s.pool, registrationIDs(d.Registrations)); err != nil {
+		return err
 	}
 	days, err := registration.Timeline(ctx, s.pool, e)
 	if err != nil {

@@ -65,7 +65,7 @@ func joinsOf(t *testing.T, h *harness, manage string) (attended bool, joins []ti
 func TestJoinLinkWindow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	slug, _ := joinEvent(t, h, 10)
+	slug, orga := joinEvent(t, h, 10)
 	manage, join := seat(t, h, slug, "erika@pattensen.example")
 	start := time.Date(2027, 3, 4, 16, 0, 0, 0, time.UTC) // 17:00 in Berlin
 	end := start.Add(90 * time.Minute)
@@ -116,6 +116,25 @@ func TestJoinLinkWindow(t *testing.T) {
 		t.Errorf("a visit after the end counts: %v", joins)
 	}
 
+	// The organizers see it in the list, also filtered by attendance.
+	list := decode[struct {
+		Items []struct {
+			Email         string     `json:"email"`
+			Attended      bool       `json:"attended"`
+			FirstJoinedAt *time.Time `json:"first_joined_at"`
+			Joins         int        `json:"joins"`
+		} `json:"items"`
+	}](t, h.do("GET", "/api/v1/events/"+slug+"/registrations?attended=true", orga, ""))
+	if len(list.Items) != 1 || !list.Items[0].Attended || list.Items[0].Joins != 3 || list.Items[0].FirstJoinedAt == nil ||
+		!list.Items[0].FirstJoinedAt.Equal(start.Add(-15*time.Minute)) {
+		t.Errorf("the organizer's list: %+v", list.Items)
+	}
+	if rec := h.do("GET", "/api/v1/events/"+slug+"/registrations?attended=false", orga, ""); strings.Contains(rec.Body.String(), "erika@") {
+		t.Error("?attended=false lists someone who attended")
+	}
+	if p := expectProblem(t, h.do("GET", "/api/v1/events/"+slug+"/registrations?attended=vielleicht", orga, ""), http.StatusUnprocessableEntity); !p.names("attended") {
+		t.Errorf("a bad ?attended= names %v", p.fields())
+	}
 	for _, secret := range []string{strings.Split(join, "/")[2], manage, "erika@"} {
 		if strings.Contains(h.logs.String(), secret) {
 			t.Errorf("the log holds %q", secret)
