@@ -14,6 +14,7 @@ import (
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // Options choose what an export holds and how it reads.
@@ -100,8 +101,8 @@ type row struct {
 	Attended     bool            `db:"attended"`
 	Answers      json.RawMessage `db:"answers"`
 	// FirstJoinedAt and Joins tell when the person first followed their join link, and how often.
-	FirstJoinedAt *time.Time `db:"first_joined_at"`
-	Joins         int        `db:"joins"`
+	FirstJoinedAt *time.Time `db:"-"`
+	Joins         int        `db:"-"`
 }
 
 // batchSize is how many attendees one statement reads. Between statements the export writes to
@@ -110,17 +111,12 @@ type row struct {
 const batchSize = 1000
 
 // batchQuery reads the next batch of an event's attendees ($1) of the statuses $2 after the id
-// $3, at most $4, by key along registrations_listing_idx (migration 0017), each with their joins
-// from registration_joins_registration_idx (migration 0019).
-const batchQuery = `SELECT r.id, r.name, r.email, r.organization, r.municipality, r.role, r.status, r.created_at,
-		r.confirmed_at, r.attended, r.answers, j.first_joined_at, j.joins
-	FROM registrations r
-	CROSS JOIN LATERAL (
-		SELECT min(joined_at) AS first_joined_at, count(*) AS joins
-		FROM registration_joins WHERE registration_id = r.id
-	) j
-	WHERE r.event_id = $1 AND r.status = ANY($2) AND r.erased_at IS NULL AND r.id > $3
-	ORDER BY r.id
+// $3, at most $4, by key along registrations_listing_idx (migration 0017).
+const batchQuery = `SELECT id, name, email, organization, municipality, role, status, created_at, confirmed_at,
+		attended, answers
+	FROM registrations
+	WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL AND id > $3
+	ORDER BY id
 	LIMIT $4`
 
 // each calls fn for every attendee in id order, reading batch after batch by key.
@@ -133,6 +129,9 @@ func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Option
 		if err := sqlx.SelectContext(ctx, q, &batch, query, e.ID, pq.Array(opt.Statuses), after, batchSize); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
+		if err := addJoins(ctx, q, batch); err != nil {
+			return err
+		}
 		for i := range batch {
 			if err := fn(&batch[i]); err != nil {
 				return err
@@ -143,6 +142,28 @@ func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Option
 		}
 		after = batch[len(batch)-1].ID
 	}
+}
+
+// addJoins fills in when each attendee of a batch first followed their join link and how often.
+// registration owns the joins; asking it once per batch is one short statement per thousand
+// rows, and the batch's own statement stays as fast as before.
+func addJoins(ctx context.Context, q sqlx.QueryerContext, batch []row) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(batch))
+	for i := range batch {
+		ids[i] = batch[i].ID
+	}
+	joins, err := registration.JoinsOf(ctx, q, ids)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for i := range batch {
+		j := joins[batch[i].ID]
+		batch[i].FirstJoinedAt, batch[i].Joins = j.First, j.Count
+	}
+	return nil
 }
 
 // incomplete is the last line of a CSV file whose export failed midway, so that a saved file
