@@ -45,6 +45,10 @@ type Item struct {
 // Attendee is the person a personal invite is for.
 type Attendee struct {
 	Name, Email, Language string
+	// JoinURL is the attendee's personal join link (/r/{token}/join), which leads into the
+	// meeting at the right time and records attendance. The event's own meeting URL never goes
+	// into a calendar: a forwarded invite would let anyone in, unseen.
+	JoinURL string
 }
 
 // ErrOutOfRange means that an event's times lie outside the years Podium accepts, so no calendar
@@ -84,15 +88,36 @@ func (b *Builder) Publish(items []Item, now time.Time) ([]byte, error) {
 	return serialize(cal), nil
 }
 
-// Request returns the attendee's personal invite. Sent again with a higher SEQUENCE (the event's
-// revision) under the same UID, it updates the entry in the attendee's calendar. It fails if
-// the event is not Writable.
+// Request returns the attendee's personal invite: for an online event its LOCATION and URL are
+// the attendee's personal join link. Sent again with a higher SEQUENCE (the event's revision)
+// under the same UID, it updates the entry in the attendee's calendar. It fails if the event
+// is not Writable.
 func (b *Builder) Request(it Item, a Attendee, now time.Time) ([]byte, error) {
 	if err := Writable(it.Event); err != nil {
 		return nil, err
 	}
 	cal := b.calendar(ics.MethodRequest, []Item{it})
-	b.vevent(cal, it, &a, it.Event.OnlineURL, a.Language, now)
+	joinURL := ""
+	if it.Event.OnlineURL != "" {
+		joinURL = a.JoinURL
+	}
+	b.vevent(cal, it, &a, joinURL, a.Language, now)
+	return serialize(cal), nil
+}
+
+// Personal returns the event for a holder of a personal join link to save: the entry of their
+// invite (same UID and SEQUENCE, so it replaces rather than doubles it) with the join link as
+// its place, but as METHOD:PUBLISH and without ATTENDEE, since the link alone must not tell
+// whose it is. It fails if the event is not Writable.
+func (b *Builder) Personal(it Item, joinURL, lang string, now time.Time) ([]byte, error) {
+	if err := Writable(it.Event); err != nil {
+		return nil, err
+	}
+	cal := b.calendar(ics.MethodPublish, []Item{it})
+	if it.Event.OnlineURL == "" {
+		joinURL = ""
+	}
+	b.vevent(cal, it, nil, joinURL, lang, now)
 	return serialize(cal), nil
 }
 
@@ -146,7 +171,8 @@ func (b *Builder) calendar(method ics.Method, items []Item) *ics.Calendar {
 	return cal
 }
 
-// vevent adds the event; joinURL is given only for a person holding a seat.
+// vevent adds the event; joinURL, the personal join link, is given only for a person holding a
+// seat.
 func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, joinURL, lang string, now time.Time) *ics.VEvent {
 	e := it.Event
 	ev := cal.AddEvent(b.UID(e))
@@ -160,9 +186,14 @@ func (b *Builder) vevent(cal *ics.Calendar, it Item, a *Attendee, joinURL, lang 
 	ev.SetProperty(ics.ComponentPropertyDtEnd, e.EndsAt.In(e.Zone()).Format(localLayout), ics.WithTZID(e.Timezone))
 	ev.SetSummary(text(e.Title))
 	eventURL := b.baseURL.String() + "/events/" + e.Slug
-	ev.SetURL(eventURL)
-	// In a personal invite the join link is the place people go to; other calendars have no
-	// join link and name the place, or say the event is online.
+	// In a personal invite the join link is the place people go to, and the link calendars
+	// offer to open; other calendars have no join link and name the place, or say the event is
+	// online, and link the event page. The event page stays in the description.
+	if joinURL != "" {
+		ev.SetURL(joinURL)
+	} else {
+		ev.SetURL(eventURL)
+	}
 	switch {
 	case joinURL != "":
 		ev.SetLocation(joinURL)

@@ -2,6 +2,7 @@ package calendar_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,7 +53,10 @@ func must(t *testing.T) func([]byte, error) []byte {
 	}
 }
 
-var anna = calendar.Attendee{Name: "Anna Schmidt", Email: "anna.schmidt@example.org", Language: "de"}
+// annasLink is Anna's personal join link, which her invite carries instead of the meeting's.
+const annasLink = "https://podium.example.org/r/anna-token/join"
+
+var anna = calendar.Attendee{Name: "Anna Schmidt", Email: "anna.schmidt@example.org", Language: "de", JoinURL: annasLink}
 
 // The invite puts the websession at 17:00 in Berlin, which is 16:00 UTC after the clock change,
 // with the attendee accepted and not asked to reply.
@@ -77,13 +81,17 @@ func TestInviteAsThunderbirdReadsIt(t *testing.T) {
 	if len(ev.Attendees) != 1 || ev.Attendees[0] != want {
 		t.Errorf("attendees %+v", ev.Attendees)
 	}
-	if ev.Location != "https://konferenz.example/digitale-kommune" || ev.URL != "https://podium.example.org/events/digitale-kommune-eine-typfrage" {
-		t.Errorf("location %q url %q", ev.Location, ev.URL)
+	if ev.Location != annasLink || ev.URL != annasLink {
+		t.Errorf("location %q url %q, want the personal join link", ev.Location, ev.URL)
 	}
-	for _, part := range []string{"17:00–17:25 Uhr  Impulsvortrag: Kommunentypen", "https://konferenz.example/digitale-kommune", ev.URL} {
+	for _, part := range []string{"17:00–17:25 Uhr  Impulsvortrag: Kommunentypen", "Zugang zur Veranstaltung: " + annasLink,
+		"https://podium.example.org/events/digitale-kommune-eine-typfrage"} {
 		if !strings.Contains(ev.Description, part) {
 			t.Errorf("description lacks %q:\n%s", part, ev.Description)
 		}
+	}
+	if strings.Contains(fmt.Sprint(ev), "konferenz.example") {
+		t.Errorf("the invite carries the meeting's own URL: %+v", ev)
 	}
 	if len(ev.Alarms) != 1 || ev.Alarms[0] != "-PT15M" {
 		t.Errorf("alarms %v", ev.Alarms)
@@ -210,5 +218,19 @@ func TestPublicCalendarKeepsPersonalThingsOut(t *testing.T) {
 	}
 	if bytes.Contains(raw, []byte("konferenz.example")) {
 		t.Error("the public calendar contains the join link")
+	}
+}
+
+// An invite never falls back to the meeting's own URL: without a personal join link it names
+// the event as online and links the event page.
+func TestInviteWithoutPersonalLinkHasNoMeetingURL(t *testing.T) {
+	t.Parallel()
+	raw := must(t)(builder(t).Request(websession(), calendar.Attendee{Name: "Anna Schmidt", Email: "anna.schmidt@example.org"}, now))
+	if bytes.Contains(raw, []byte("konferenz.example")) {
+		t.Fatalf("the invite carries the meeting's URL:\n%s", raw)
+	}
+	ev := icaltest.Parse(t, raw).Events[0]
+	if ev.Location != "Online" || ev.URL != "https://podium.example.org/events/digitale-kommune-eine-typfrage" {
+		t.Errorf("location %q url %q", ev.Location, ev.URL)
 	}
 }

@@ -42,9 +42,11 @@ type Config struct {
 	// or without one of them: Podium's example shows, marked as an example.
 	LegalDir string
 	// ConfirmWithin is how long a registration waits for its email confirmation.
-	ConfirmWithin  time.Duration
-	RateLimits     bool
-	TrustedProxies []netip.Prefix
+	ConfirmWithin time.Duration
+	// JoinOpensBefore is how long before the start personal join links lead into the meeting.
+	JoinOpensBefore time.Duration
+	RateLimits      bool
+	TrustedProxies  []netip.Prefix
 	// MaxStreams bounds the live streams of one process; 0 derives it from the open-file limit.
 	MaxStreams int
 	LogLevel   slog.Level
@@ -68,6 +70,13 @@ const (
 	minMailLease       = 10 * time.Second
 	maxMailLease       = time.Hour
 )
+
+// DefaultJoinOpensBefore gives people time to test sound and camera before the start.
+const DefaultJoinOpensBefore = 15 * time.Minute
+
+// maxJoinOpensBefore keeps the meeting from opening so early that a link found in an old mail
+// leads in long before anyone moderates the room.
+const maxJoinOpensBefore = 24 * time.Hour
 
 // minSecretLen keeps signatures made with PODIUM_SECRET out of brute-force reach.
 const minSecretLen = 32
@@ -208,6 +217,15 @@ func Load(getenv func(string) string, randomSecret func() []byte) (*Config, erro
 			bad("PODIUM_CONFIRMATION_TIMEOUT", "must be a duration from 1h to 720h, such as 48h, got %q", v)
 		}
 		c.ConfirmWithin = d
+	}
+
+	c.JoinOpensBefore = DefaultJoinOpensBefore
+	if v := get("PODIUM_JOIN_OPENS_BEFORE", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > maxJoinOpensBefore {
+			bad("PODIUM_JOIN_OPENS_BEFORE", "must be a duration from 0s to 24h, such as 15m, got %q", v)
+		}
+		c.JoinOpensBefore = d
 	}
 
 	switch v := strings.ToLower(get("PODIUM_RATE_LIMITS", "on")); v {

@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	if c.Addr != ":8080" || c.BaseURL.String() != "http://localhost:8080" || c.RetentionDays != 180 ||
 		!c.RateLimits || c.SMTP != nil || c.MailFrom.Address != "podium@localhost" || !c.SecretIsRandom ||
 		c.DBMaxConns < 2 || len(c.TrustedProxies) != 0 || c.MailDir != ".data/mail" || c.MetricsAddr != "" ||
-		c.MailConcurrency != 4 || c.MailRate != 0 || c.MailLease != 4*time.Minute {
+		c.MailConcurrency != 4 || c.MailRate != 0 || c.MailLease != 4*time.Minute || c.JoinOpensBefore != 15*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -66,6 +66,9 @@ func TestWrongValuesAreNamed(t *testing.T) {
 		{"PODIUM_RETENTION_DAYS", "ein Jahr"},
 		{"PODIUM_LEGAL_DIR", "/gibt/es/nicht"},
 		{"PODIUM_LEGAL_DIR", "/etc/hostname"},
+		{"PODIUM_JOIN_OPENS_BEFORE", "15"},
+		{"PODIUM_JOIN_OPENS_BEFORE", "-5m"},
+		{"PODIUM_JOIN_OPENS_BEFORE", "25h"},
 		{"PODIUM_RATE_LIMITS", "maybe"},
 		{"PODIUM_TRUSTED_PROXIES", "10.0.0.1, proxy.local"},
 		{"PODIUM_MAX_STREAMS", "0"},
@@ -174,6 +177,21 @@ func TestMailSettings(t *testing.T) {
 		}
 		if cfg.MailConcurrency != c.concurrency || cfg.MailRate != c.rate || cfg.MailLease != c.lease {
 			t.Errorf("%v: concurrency %d, rate %v, lease %v", c.env, cfg.MailConcurrency, cfg.MailRate, cfg.MailLease)
+		}
+	}
+}
+
+// The personal join links open a configurable time before the start; zero opens them at the
+// start itself, and a day is the most.
+func TestJoinOpensBefore(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]time.Duration{"30m": 30 * time.Minute, "0": 0, "0s": 0, "1h30m": 90 * time.Minute, "24h": 24 * time.Hour} {
+		cfg, err := load(map[string]string{"DATABASE_URL": dbURL, "PODIUM_JOIN_OPENS_BEFORE": value})
+		if err != nil {
+			t.Fatalf("%s: %v", value, err)
+		}
+		if cfg.JoinOpensBefore != want {
+			t.Errorf("%s: %v, want %v", value, cfg.JoinOpensBefore, want)
 		}
 	}
 }

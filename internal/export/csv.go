@@ -41,7 +41,7 @@ func WriteCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.
 		}
 		return no
 	}
-	record := make([]string, 0, len(columns)+len(e.Questions))
+	record := make([]string, 0, len(columns)+len(e.Questions)+len(trailing))
 	err := each(ctx, q, e, opt, func(r *row) error {
 		confirmed := ""
 		if r.ConfirmedAt != nil {
@@ -58,6 +58,11 @@ func WriteCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.
 				record = append(record, safe(v))
 			}
 		}
+		joined := ""
+		if r.FirstJoinedAt != nil {
+			joined = r.FirstJoinedAt.In(loc).Format(time.RFC3339)
+		}
+		record = append(record, joined, strconv.Itoa(r.Joins))
 		return cw.Write(record)
 	})
 	if err != nil {

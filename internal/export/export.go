@@ -14,6 +14,7 @@ import (
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/registration"
 )
 
 // Options choose what an export holds and how it reads.
@@ -58,19 +59,30 @@ var columns = []struct{ key, de string }{
 	{"registered_at", "Angemeldet am"}, {"confirmed_at", "Bestätigt am"}, {"attended", "Teilgenommen"},
 }
 
-// header returns the column labels: the fixed columns, then one per custom question, whose
-// label is defused like any cell, since it is typed text too.
+// trailing are the columns after the custom questions: added later than those, they come last,
+// so that every column a script or a spreadsheet already reads by position keeps its place.
+var trailing = []struct{ key, de string }{
+	{"first_joined_at", "Erster Zugang"}, {"joins", "Zugänge"},
+}
+
+// header returns the column labels: the fixed columns, one per custom question, whose label is
+// defused like any cell, since it is typed text too, then the trailing columns.
 func header(e *event.Event, lang string) []string {
-	out := make([]string, 0, len(columns)+len(e.Questions))
-	for _, c := range columns {
+	out := make([]string, 0, len(columns)+len(e.Questions)+len(trailing))
+	label := func(key, de string) string {
 		if lang == "de" {
-			out = append(out, c.de)
-		} else {
-			out = append(out, c.key)
+			return de
 		}
+		return key
+	}
+	for _, c := range columns {
+		out = append(out, label(c.key, c.de))
 	}
 	for _, q := range e.Questions {
 		out = append(out, safe(q.Label))
+	}
+	for _, c := range trailing {
+		out = append(out, label(c.key, c.de))
 	}
 	return out
 }
@@ -88,6 +100,9 @@ type row struct {
 	ConfirmedAt  *time.Time      `db:"confirmed_at"`
 	Attended     bool            `db:"attended"`
 	Answers      json.RawMessage `db:"answers"`
+	// FirstJoinedAt and Joins tell when the person first followed their join link, and how often.
+	FirstJoinedAt *time.Time `db:"-"`
+	Joins         int        `db:"-"`
 }
 
 // batchSize is how many attendees one statement reads. Between statements the export writes to
@@ -114,6 +129,9 @@ func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Option
 		if err := sqlx.SelectContext(ctx, q, &batch, query, e.ID, pq.Array(opt.Statuses), after, batchSize); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
+		if err := addJoins(ctx, q, batch); err != nil {
+			return err
+		}
 		for i := range batch {
 			if err := fn(&batch[i]); err != nil {
 				return err
@@ -124,6 +142,28 @@ func each(ctx context.Context, q sqlx.QueryerContext, e *event.Event, opt Option
 		}
 		after = batch[len(batch)-1].ID
 	}
+}
+
+// addJoins fills in when each attendee of a batch first followed their join link and how often.
+// registration owns the joins; asking it once per batch is one short statement per thousand
+// rows, and the batch's own statement stays as fast as before.
+func addJoins(ctx context.Context, q sqlx.QueryerContext, batch []row) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(batch))
+	for i := range batch {
+		ids[i] = batch[i].ID
+	}
+	joins, err := registration.JoinsOf(ctx, q, ids)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for i := range batch {
+		j := joins[batch[i].ID]
+		batch[i].FirstJoinedAt, batch[i].Joins = j.First, j.Count
+	}
+	return nil
 }
 
 // incomplete is the last line of a CSV file whose export failed midway, so that a saved file

@@ -21,6 +21,8 @@ import (
 
 var start = time.Date(2027, 3, 4, 16, 0, 0, 0, time.UTC)
 
+var key = auth.ManageKey("a test secret of at least 32 bytes")
+
 // attendees stores an event with a select and a checkbox question, and four registrations:
 // umlauts, a formula-looking name, a waitlisted one and a cancelled one.
 func attendees(t *testing.T, pool *sqlx.DB) *event.Event {
@@ -30,6 +32,7 @@ func attendees(t *testing.T, pool *sqlx.DB) *event.Event {
 	in.Title = "Digitale Kommune: Vom Typ zur Tat"
 	in.StartsAt, in.EndsAt = start, start.Add(90*time.Minute)
 	in.OrganizerName, in.OrganizerEmail = "ÖFIT", "oefit@example.org"
+	in.OnlineURL = "https://konferenz.example.org/raum-7"
 	in.Status, in.DoubleOptIn = event.StatusPublished, false
 	capacity := 2
 	in.Capacity = &capacity
@@ -41,7 +44,6 @@ func attendees(t *testing.T, pool *sqlx.DB) *event.Event {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := auth.ManageKey("a test secret of at least 32 bytes")
 	people := []registration.Input{
 		{Name: "Jürgen Weiß", Email: "juergen@kreis-wesel.example", Organization: "Kreis Wesel", Municipality: "Wesel", Role: "Amtsleitung"},
 		{Name: "=HYPERLINK(\"http://evil.example\")", Email: "x@example.org", Organization: "+49 30 1234", Municipality: "@Köln", Role: "-Referat"},
@@ -78,7 +80,7 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "id,name,email,organization,municipality,role,status,registered_at,confirmed_at,attended,Welcher Kommunentyp?,Protokoll erwünscht"
+	want := "id,name,email,organization,municipality,role,status,registered_at,confirmed_at,attended,Welcher Kommunentyp?,Protokoll erwünscht,first_joined_at,joins"
 	if got := strings.Join(records[0], ","); got != want {
 		t.Errorf("header\n got %s\nwant %s", got, want)
 	}
@@ -175,5 +177,61 @@ func TestXLSX(t *testing.T) {
 	panes, err := f.GetPanes(sheet)
 	if err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("panes %+v %v", panes, err)
+	}
+}
+
+// The join columns come last, after the questions, so that the columns before keep their
+// places: when the person first followed their join link (in the event's zone) and how often.
+func TestJoinColumns(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	e := attendees(t, pool)
+	var juergen registration.Registration
+	if err := pool.Get(&juergen, `SELECT id, token_salt FROM registrations WHERE name = 'Jürgen Weiß'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{start.Add(-10 * time.Minute), start.Add(20 * time.Minute)} {
+		if j, err := registration.Join(ctx, pool, key, registration.JoinToken(key, &juergen), at, 15*time.Minute); err != nil || j.State != registration.JoinOpen {
+			t.Fatalf("join at %v: %+v %v", at, j, err)
+		}
+	}
+	var csvOut bytes.Buffer
+	if err := export.WriteCSV(ctx, pool, &csvOut, e, export.Options{Statuses: []string{"confirmed"}, Lang: "de", Delimiter: ';'}); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvOut.String(), "\ufeff")))
+	r.Comma = ';'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(records[0][9:], ";"); got != "Teilgenommen;Welcher Kommunentyp?;Protokoll erwünscht;Erster Zugang;Zugänge" {
+		t.Errorf("header from attended on: %s", got)
+	}
+	if got := strings.Join(records[1][9:], ";"); got != "ja;Die Optimierer;ja;2027-03-04T16:50:00+01:00;2" {
+		t.Errorf("Jürgen from attended on: %s", got)
+	}
+	if got := strings.Join(records[2][12:], ";"); got != ";0" {
+		t.Errorf("someone who never joined: %q", got)
+	}
+
+	var xlsxOut bytes.Buffer
+	if err := export.WriteXLSX(ctx, pool, &xlsxOut, e, export.Options{Statuses: []string{"confirmed"}, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&xlsxOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet := f.GetSheetList()[0]
+	for cell, want := range map[string]string{"M1": "Erster Zugang", "N1": "Zugänge", "M2": "04.03.2027 16:50", "N2": "2", "J2": "TRUE", "N3": "0"} {
+		if got, _ := f.GetCellValue(sheet, cell); got != want {
+			t.Errorf("%s is %q, want %q", cell, got, want)
+		}
+	}
+	if typ, _ := f.GetCellType(sheet, "M2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Errorf("the first join is text, want a date cell")
 	}
 }

@@ -69,16 +69,23 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 	}
 	labels := header(e, opt.Lang)
 	// Column widths must be set before the first row; they follow the header and fixed guesses.
+	answersEnd := len(columns) + len(e.Questions)
 	for i, label := range labels {
 		width := float64(max(utf8.RuneCountInString(label)+2, 12))
-		switch columns[min(i, len(columns)-1)].key {
-		case "name", "email", "organization":
-			width = 30
-		case "registered_at", "confirmed_at":
-			width = 18
-		}
-		if i >= len(columns) {
+		switch {
+		case i >= answersEnd:
+			if trailing[i-answersEnd].key == "first_joined_at" {
+				width = 18
+			}
+		case i >= len(columns):
 			width = float64(min(max(utf8.RuneCountInString(label)+2, 20), maxColumnWidth))
+		default:
+			switch columns[i].key {
+			case "name", "email", "organization":
+				width = 30
+			case "registered_at", "confirmed_at":
+				width = 18
+			}
 		}
 		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -120,6 +127,11 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 			}
 			values = append(values, a)
 		}
+		var joined any = ""
+		if r.FirstJoinedAt != nil {
+			joined = excelize.Cell{StyleID: date, Value: local(*r.FirstJoinedAt)}
+		}
+		values = append(values, joined, r.Joins)
 		cell, err := excelize.CoordinatesToCellName(1, n)
 		if err != nil {
 			return err

@@ -47,9 +47,15 @@ func TestInviteMailStructure(t *testing.T) {
 	if tree != want {
 		t.Fatalf("MIME structure\n got %s\nwant %s", tree, want)
 	}
-	for _, link := range []string{e.OnlineURL, "https://podium.example.org/events/" + e.Slug, "https://podium.example.org/r/" + token} {
+	join := joinLink(t, pool, token)
+	for _, link := range []string{join, "https://podium.example.org/events/" + e.Slug, "https://podium.example.org/r/" + token} {
 		if !strings.Contains(bodies["text/plain"], link) || !strings.Contains(bodies["text/html"], link) {
 			t.Errorf("the body lacks %s", link)
+		}
+	}
+	for part, body := range bodies {
+		if strings.Contains(body, e.OnlineURL) {
+			t.Errorf("the %s part carries the meeting's own URL", part)
 		}
 	}
 	if bodies["attachment invite.ics"] != bodies["text/calendar; method=REQUEST"] {
@@ -57,8 +63,11 @@ func TestInviteMailStructure(t *testing.T) {
 	}
 	cal := icaltest.Parse(t, []byte(bodies["text/calendar; method=REQUEST"]))
 	ev := cal.Events[0]
-	if cal.Method != "REQUEST" || ev.Start != e.StartsAt.UTC().Format("2006-01-02T15:04:05.000Z") || ev.Location != e.OnlineURL {
-		t.Errorf("invite: method %q start %s location %q", cal.Method, ev.Start, ev.Location)
+	if cal.Method != "REQUEST" || ev.Start != e.StartsAt.UTC().Format("2006-01-02T15:04:05.000Z") || ev.Location != join || ev.URL != join {
+		t.Errorf("invite: method %q start %s location %q url %q, want the personal join link", cal.Method, ev.Start, ev.Location, ev.URL)
+	}
+	if !strings.Contains(ev.Description, join) {
+		t.Errorf("the invite's description lacks the personal join link:\n%s", ev.Description)
 	}
 	if len(ev.Attendees) != 1 || ev.Attendees[0].Address != "mailto:erika@pattensen.example" || ev.Attendees[0].RSVP != "FALSE" {
 		t.Errorf("attendees %+v", ev.Attendees)
@@ -107,6 +116,9 @@ func TestMovedAndCancelledEvent(t *testing.T) {
 	if update.UID != invite.UID || update.Sequence <= invite.Sequence || update.Start != in.StartsAt.UTC().Format("2006-01-02T15:04:05.000Z") {
 		t.Errorf("update uid %q seq %d start %s; invite uid %q seq %d", update.UID, update.Sequence, update.Start, invite.UID, invite.Sequence)
 	}
+	if annasLink := joinLink(t, pool, seated); update.Location != annasLink || !strings.Contains(bodies["text/plain"], annasLink) {
+		t.Errorf("the update's location %q, or its body, is not Anna's personal join link %s", update.Location, annasLink)
+	}
 	_, bodies, tree := parts(t, moved["cem@example.org"][0].Data)
 	if strings.Contains(tree, "calendar") || !strings.Contains(bodies["text/plain"], "/confirm") {
 		t.Errorf("the unconfirmed attendee's update: %s\n%s", tree, bodies["text/plain"])
@@ -123,6 +135,15 @@ func TestMovedAndCancelledEvent(t *testing.T) {
 	cancel := icaltest.Parse(t, []byte(bodies["text/calendar; method=CANCEL"]))
 	if cancel.Method != "CANCEL" || cancel.Events[0].UID != invite.UID || cancel.Events[0].Status != "CANCELLED" {
 		t.Errorf("cancellation %+v", cancel)
+	}
+	for _, mails := range []map[string][]mailtest.Message{first, moved, off} {
+		for to, ms := range mails {
+			for _, m := range ms {
+				if strings.Contains(string(m.Data), "raum-7") {
+					t.Errorf("a mail to %s carries the meeting's own URL", to)
+				}
+			}
+		}
 	}
 	words := map[string]string{"ben@example.org": "Warteliste", "cem@example.org": "nicht mehr bestätigen"}
 	for to, phrase := range words {
@@ -209,7 +230,17 @@ func TestJoinLinkOnlyToSeatHoldersAtSendingTime(t *testing.T) {
 	if len(max) != 2 {
 		t.Fatalf("Max got %d mails, want the waitlist notice and the promotion", len(max))
 	}
-	if _, bodies, _ := parts(t, max[1].Data); !strings.Contains(bodies["text/plain"], e.OnlineURL) {
-		t.Error("Max, promoted to a seat, did not get the join link")
+	if _, bodies, _ := parts(t, max[1].Data); !strings.Contains(bodies["text/plain"], "/join") || strings.Contains(bodies["text/plain"], e.OnlineURL) {
+		t.Error("Max, promoted to a seat, did not get his personal join link, or got the meeting's own URL")
 	}
+}
+
+// joinLink is the personal join link of the registration with this manage token.
+func joinLink(t *testing.T, pool *sqlx.DB, manageToken string) string {
+	t.Helper()
+	r, err := registration.ByToken(context.Background(), pool, manageToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "https://podium.example.org/r/" + registration.JoinToken(key, r) + "/join"
 }

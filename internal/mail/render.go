@@ -88,9 +88,9 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 
 // Batch renders the mails about one event, as it is at now, to any number of recipients, one
 // goroutine at a time. The bodies of each kind of mail, language and recipient status are
-// rendered once, with markers where the recipient's greeting and manage token go (the subject,
-// dates and times, facts and labels do not depend on the person); each mail then only puts in
-// its recipient's words and links and adds the calendar, which names the attendee.
+// rendered once, with markers where the recipient's greeting, manage token and join token go
+// (the subject, dates and times, facts and labels do not depend on the person); each mail then
+// only puts in its recipient's words and links and adds the calendar, which names the attendee.
 type Batch struct {
 	rd     *Renderer
 	e      *event.Event
@@ -101,9 +101,9 @@ type Batch struct {
 	// Followup is what the event's mail after it includes; the worker sets it before it renders
 	// such a mail.
 	Followup *followup.Followup
-	// greeting and token mark where a recipient's greeting and manage token go: random letters
-	// and digits, which no template escapes and nobody can type into a name or title.
-	greeting, token string
+	// markers mark, by slot, where a recipient's greeting and tokens go: random letters and
+	// digits, which no template escapes and nobody can type into a name or title.
+	markers [slots]string
 }
 
 // shared is what the mails of one kind, language and recipient status have in common.
@@ -112,40 +112,44 @@ type shared struct {
 	text, html body
 }
 
-// body is a rendered body cut at its markers: parts[0], a greeting or token (slots[0]),
-// parts[1], … and the last part.
+// body is a rendered body cut at its markers: parts[0], the fill of slots[0], parts[1], … and
+// the last part.
 type body struct {
 	parts []string
 	slots []slot
 }
 
+// slot is what a recipient puts into a body where its marker was.
 type slot int
 
 const (
 	greetingSlot slot = iota
-	tokenSlot
+	tokenSlot         // the manage token
+	joinSlot          // the join token
+	slots             // how many there are
 )
 
-// cut splits a rendered body at the markers of greeting and token.
-func cut(rendered, greeting, token string) body {
+// cut splits a rendered body at the markers.
+func cut(rendered string, markers [slots]string) body {
 	var b body
 	for {
-		g, t := strings.Index(rendered, greeting), strings.Index(rendered, token)
-		if g < 0 && t < 0 {
+		at, which := -1, slot(0)
+		for s, m := range markers {
+			if i := strings.Index(rendered, m); i >= 0 && (at < 0 || i < at) {
+				at, which = i, slot(s)
+			}
+		}
+		if at < 0 {
 			b.parts = append(b.parts, rendered)
 			return b
 		}
-		at, marker, s := g, greeting, greetingSlot
-		if g < 0 || t >= 0 && t < g {
-			at, marker, s = t, token, tokenSlot
-		}
-		b.parts, b.slots = append(b.parts, rendered[:at]), append(b.slots, s)
-		rendered = rendered[at+len(marker):]
+		b.parts, b.slots = append(b.parts, rendered[:at]), append(b.slots, which)
+		rendered = rendered[at+len(markers[which]):]
 	}
 }
 
-// writer writes the body with a recipient's greeting and token where the markers were.
-func (b body) writer(greeting, token string) func(io.Writer) (int64, error) {
+// writer writes the body with a recipient's fills (by slot) where the markers were.
+func (b body) writer(fills [slots]string) func(io.Writer) (int64, error) {
 	return func(w io.Writer) (int64, error) {
 		var written int64
 		put := func(s string) error {
@@ -160,11 +164,7 @@ func (b body) writer(greeting, token string) func(io.Writer) (int64, error) {
 			if i == len(b.slots) {
 				break
 			}
-			fill := token
-			if b.slots[i] == greetingSlot {
-				fill = greeting
-			}
-			if err := put(fill); err != nil {
+			if err := put(fills[b.slots[i]]); err != nil {
 				return written, err
 			}
 		}
@@ -174,8 +174,11 @@ func (b body) writer(greeting, token string) func(io.Writer) (int64, error) {
 
 // Batch returns a batch renderer for mails about e.
 func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Time) *Batch {
-	return &Batch{rd: rd, e: e, agenda: agenda, now: now, loc: e.Zone(), shared: map[string]*shared{},
-		greeting: "podium" + randomHex(12) + "greeting", token: "podium" + randomHex(12) + "token"}
+	b := &Batch{rd: rd, e: e, agenda: agenda, now: now, loc: e.Zone(), shared: map[string]*shared{}}
+	for s, name := range [slots]string{"greeting", "token", "join"} {
+		b.markers[s] = "podium" + randomHex(12) + name
+	}
+	return b
 }
 
 // Render builds the mail of one outbox entry. Mails that give a seat carry the personal invite,
@@ -212,8 +215,8 @@ func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.R
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetGenHeader("Content-Language", lang)
 	// The bodies are written from their shared parts when the message is sent, not copied here.
-	msg.SetBodyWriter(gomail.TypeTextPlain, sh.text.writer(greeting, r.ManageToken))
-	msg.AddAlternativeWriter(gomail.TypeTextHTML, sh.html.writer(htmltemplate.HTMLEscapeString(greeting), r.ManageToken))
+	msg.SetBodyWriter(gomail.TypeTextPlain, sh.text.writer([slots]string{greeting, r.ManageToken, r.JoinToken}))
+	msg.AddAlternativeWriter(gomail.TypeTextHTML, sh.html.writer([slots]string{htmltemplate.HTMLEscapeString(greeting), r.ManageToken, r.JoinToken}))
 	if invite := inviteMethod(kind, r.Status, r.HadSeat); invite != "" {
 		if err := b.attachCalendar(msg, invite, r); err != nil {
 			return nil, err
@@ -235,12 +238,12 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 	c := content{
 		Lang:        lang,
 		Subject:     t("mail."+kind+".subject", data),
-		Greeting:    b.greeting,
+		Greeting:    b.markers[greetingSlot],
 		Intro:       t(introID(kind, status), data),
 		EventLabel:  t("mail.event", nil),
 		EventURL:    rd.link("/events/" + e.Slug),
 		ManageLabel: t("mail.manage", nil),
-		ManageURL:   rd.link("/r/" + b.token),
+		ManageURL:   rd.link("/r/" + b.markers[tokenSlot]),
 		Footer:      t("mail.footer", nil),
 		Facts: [][2]string{
 			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
@@ -251,23 +254,24 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})
 	}
 	if kind == outbox.KindConfirm || kind == outbox.KindUpdated && status == "pending" {
-		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.token+"/confirm")
+		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.markers[tokenSlot]+"/confirm")
 	}
 	if f := b.Followup; kind == outbox.KindFollowup && f != nil {
 		if f.Certificates {
-			c.Links = append(c.Links, [2]string{t("mail.followup.certificate", nil), rd.link("/r/" + b.token + "/certificate.pdf")})
+			c.Links = append(c.Links, [2]string{t("mail.followup.certificate", nil), rd.link("/r/" + b.markers[tokenSlot] + "/certificate.pdf")})
 		}
 		if f.Feedback {
-			c.Links = append(c.Links, [2]string{t("mail.followup.feedback", nil), rd.link("/r/" + b.token + "/feedback")})
+			c.Links = append(c.Links, [2]string{t("mail.followup.feedback", nil), rd.link("/r/" + b.markers[tokenSlot] + "/feedback")})
 		}
 		if len(f.Polls) > 0 {
 			c.SectionsTitle, c.Sections = t("mail.followup.polls", nil), f.Polls
 		}
 	}
-	// Only people holding a seat when the mail goes out get the join link, and Outlook shows
-	// this body rather than the invite's description, so the link is here as well.
+	// Only people holding a seat when the mail goes out get a join link, and Outlook shows this
+	// body rather than the invite's description, so the link is here as well. It is their
+	// personal link, never the meeting's own URL, which a forwarded mail would hand to anyone.
 	if status == "confirmed" && (inviteMethod(kind, status, false) == "REQUEST" || kind == outbox.KindReminder) && e.OnlineURL != "" {
-		c.JoinLabel, c.JoinURL = t("mail.join", nil), e.OnlineURL
+		c.JoinLabel, c.JoinURL = t("mail.join.personal", nil), rd.joinLink(b.markers[joinSlot])
 	}
 
 	var text, html bytes.Buffer
@@ -278,7 +282,7 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 		return nil, fmt.Errorf("mail: render html: %w", err)
 	}
 	sh := &shared{subject: oneLine(c.Subject),
-		text: cut(text.String(), b.greeting, b.token), html: cut(html.String(), b.greeting, b.token)}
+		text: cut(text.String(), b.markers), html: cut(html.String(), b.markers)}
 	b.shared[key] = sh
 	return sh, nil
 }
@@ -315,7 +319,7 @@ func introID(kind, status string) string {
 // only then), and as an attachment for clients that ignore alternatives.
 func (b *Batch) attachCalendar(msg *gomail.Msg, method string, r *registration.Recipient) error {
 	item := calendar.Item{Event: b.e, Agenda: b.agenda}
-	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language}
+	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language, JoinURL: b.rd.joinLink(r.JoinToken)}
 	ics, err := b.rd.calendar.Request(item, who, b.now)
 	name := "invite.ics"
 	if method == "CANCEL" {
@@ -332,6 +336,12 @@ func (b *Batch) attachCalendar(msg *gomail.Msg, method string, r *registration.R
 
 func (rd *Renderer) link(path string) string {
 	return rd.baseURL.String() + path
+}
+
+// joinLink is a person's personal join link, which leads into the meeting at the right time and
+// records that they came.
+func (rd *Renderer) joinLink(token string) string {
+	return rd.link("/r/" + token + "/join")
 }
 
 // sender is the From of e's mails: the service's own address, named after the organizer, so that

@@ -63,3 +63,33 @@ func TestBatchRendersEachRecipientsOwnMail(t *testing.T) {
 		}
 	}
 }
+
+// Each seat holder's mail carries their own personal join link, from the body shared by the
+// batch, and never the meeting's own URL.
+func TestBatchGivesEachSeatHolderTheirJoinLink(t *testing.T) {
+	t.Parallel()
+	rd := mailtest.Renderer(t, "https://podium.example.org")
+	e := &event.Event{ID: 7, Slug: "digitale-kommune", Title: "Digitale Kommune", Timezone: "Europe/Berlin",
+		StartsAt: time.Date(2020, 10, 29, 16, 0, 0, 0, time.UTC), EndsAt: time.Date(2020, 10, 29, 17, 30, 0, 0, time.UTC),
+		Status: event.StatusPublished, OnlineURL: "https://konferenz.example.org/raum-7"}
+	batch := rd.Batch(e, nil, time.Now())
+	joins := map[string]string{"anna@example.org": "1.joinAnna", "max@example.org": "2.joinMax"}
+	for i, email := range []string{"anna@example.org", "max@example.org"} {
+		r := &registration.Recipient{RegistrationID: int64(i + 1), Name: "P", Email: email, Language: "de", Status: "confirmed",
+			ManageToken: "manage" + email, JoinToken: joins[email]}
+		msg, err := batch.Render(r.RegistrationID, "", outbox.KindReminder, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw strings.Builder
+		if _, err := msg.WriteTo(&raw); err != nil {
+			t.Fatal(err)
+		}
+		_, bodies, _ := parts(t, []byte(raw.String()))
+		for _, ct := range []string{"text/plain", "text/html"} {
+			if !strings.Contains(bodies[ct], "https://podium.example.org/r/"+joins[email]+"/join") || strings.Contains(bodies[ct], "raum-7") {
+				t.Errorf("%s's %s: want their join link and not the meeting's URL:\n%s", email, ct, bodies[ct])
+			}
+		}
+	}
+}

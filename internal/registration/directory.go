@@ -24,6 +24,9 @@ type Recipient struct {
 	HadSeat bool `db:"had_seat"`
 	// ManageToken is the secret of the person's manage links.
 	ManageToken string `db:"-"`
+	// JoinToken is the secret of the person's personal join link, which leads into the meeting
+	// and nothing else.
+	JoinToken string `db:"-"`
 }
 
 // Directory answers the mail worker's questions about the people and events its messages
@@ -49,6 +52,7 @@ func (d Directory) Recipients(ctx context.Context, registrationIDs []int64) (map
 	for _, row := range rows {
 		r := row.Recipient
 		r.ManageToken = d.Key.Token(row.TokenSalt)
+		r.JoinToken = d.Key.JoinToken(r.RegistrationID, row.TokenSalt)
 		out[r.RegistrationID] = &r
 	}
 	return out, nil

@@ -22,6 +22,8 @@ type Disclosure struct {
 	Consent      *DisclosedText  `json:"consent"`
 	Mails        []DisclosedMail `json:"mails"`
 	Certificate  *DisclosedCert  `json:"certificate"`
+	// Joins are the moments the person entered the meeting through their join link.
+	Joins []time.Time `json:"joins"`
 	// FeedbackGiven tells that the person answered the survey after the event; what they
 	// answered is kept apart from them, so it is not theirs to download.
 	FeedbackGiven bool             `json:"feedback_given"`
@@ -100,6 +102,10 @@ func Disclose(ctx context.Context, q sqlx.QueryerContext, token string, retentio
 		d.Certificate = &cert
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("registration: certificate: %w", err)
+	}
+	d.Joins = []time.Time{}
+	if err := sqlx.SelectContext(ctx, q, &d.Joins, `SELECT joined_at FROM registration_joins WHERE registration_id = $1 ORDER BY joined_at`, r.ID); err != nil {
+		return nil, fmt.Errorf("registration: joins: %w", err)
 	}
 	err = sqlx.GetContext(ctx, q, &d.FeedbackGiven, `SELECT EXISTS (SELECT 1 FROM feedback_given WHERE registration_id = $1)`, r.ID)
 	if err != nil {

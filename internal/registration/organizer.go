@@ -22,6 +22,8 @@ type ListOptions struct {
 	Search  string // part of the name, address, organization or municipality, in any case
 	AfterID int64  // keyset cursor: only registrations with a larger id
 	Limit   int
+	// Attended, when set, keeps only the registrations marked (or not marked) attended.
+	Attended *bool
 }
 
 // List returns the event's registrations in the order they came in.
@@ -33,9 +35,10 @@ func List(ctx context.Context, q sqlx.QueryerContext, eventID int64, opt ListOpt
 	query := `SELECT ` + columns + ` FROM registrations
 		WHERE event_id = $1 AND ($2 = '' OR status = $2) AND id > $3 AND erased_at IS NULL
 			AND ($5 = '' OR strpos(lower(name || ' ' || email || ' ' || organization || ' ' || municipality), lower($5)) > 0)
+			AND ($6::boolean IS NULL OR attended = $6)
 		ORDER BY id LIMIT $4`
 	out := []Registration{}
-	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.AfterID, opt.Limit, opt.Search); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, query, eventID, opt.Status, opt.AfterID, opt.Limit, opt.Search, opt.Attended); err != nil {
 		return nil, fmt.Errorf("registration: list: %w", err)
 	}
 	return out, nil

@@ -73,6 +73,8 @@ type Counts struct {
 	Confirmed  int `db:"confirmed"`
 	Waitlisted int `db:"waitlisted"`
 	Pending    int `db:"pending"`
+	// Attended counts the people marked attended, by their join link or an organizer.
+	Attended int `db:"attended"`
 }
 
 // SeatsLeft returns how many seats of capacity are free, or nil when the event is unlimited.
@@ -88,7 +90,8 @@ func (c Counts) SeatsLeft(capacity *int) *int {
 func CountsOf(ctx context.Context, q sqlx.QueryerContext, eventID int64) (Counts, error) {
 	query := `SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
 			count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
-			count(*) FILTER (WHERE status = 'pending') AS pending
+			count(*) FILTER (WHERE status = 'pending') AS pending,
+			count(*) FILTER (WHERE attended) AS attended
 		FROM registrations WHERE event_id = $1`
 	var c Counts
 	if err := sqlx.GetContext(ctx, q, &c, query, eventID); err != nil {

@@ -137,10 +137,18 @@ func TestReminderContent(t *testing.T) {
 	msgs := smtp.Messages()
 	body := string(msgs[len(msgs)-1].Data)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	for _, want := range []string{"Subject: Erinnerung: Digitale Kommune", e.OnlineURL, i18n.Clock(start, berlin, "de"), "Europe/Berlin", "/r/" + token} {
+	r, err := registration.ByToken(context.Background(), pool, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := "/r/" + registration.JoinToken(key, r) + "/join"
+	for _, want := range []string{"Subject: Erinnerung: Digitale Kommune", join, i18n.Clock(start, berlin, "de"), "Europe/Berlin", "/r/" + token} {
 		if !strings.Contains(strings.ReplaceAll(body, "=\r\n", ""), want) {
 			t.Errorf("the reminder lacks %q", want)
 		}
+	}
+	if strings.Contains(body, e.OnlineURL) {
+		t.Error("the reminder carries the meeting's own URL instead of the personal join link")
 	}
 	for _, h := range []string{"Auto-Submitted: auto-generated", "X-Auto-Response-Suppress: All"} {
 		if !strings.Contains(body, h) {

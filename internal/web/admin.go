@@ -38,19 +38,21 @@ type adminView struct {
 type eventDashboard struct {
 	adminEvent
 	Registrations []registration.Registration
-	Search        string
-	Status        string
-	NextCursor    int64
-	Timeline      *lineChart
-	Answers       []answerChart
-	Polls         []pollView
-	Panelists     []panel.Panelist
-	Agenda        []panel.AgendaItem
-	Members       []auth.Member
-	Mail          map[string]int
-	FailedMail    []outbox.Delivery
-	Audit         []audit.Entry
-	Form          editForm
+	// Joins are how the listed registrations used their join links, by registration id.
+	Joins      map[int64]registration.Joins
+	Search     string
+	Status     string
+	NextCursor int64
+	Timeline   *lineChart
+	Answers    []answerChart
+	Polls      []pollView
+	Panelists  []panel.Panelist
+	Agenda     []panel.AgendaItem
+	Members    []auth.Member
+	Mail       map[string]int
+	FailedMail []outbox.Delivery
+	Audit      []audit.Entry
+	Form       editForm
 	// Ended offers what comes after the event: the attendance certificates, the mail after it
 	// and the survey's answers.
 	Ended         bool
@@ -168,6 +170,9 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if len(d.Registrations) > adminPageSize {
 		d.Registrations = d.Registrations[:adminPageSize]
 		d.NextCursor = d.Registrations[adminPageSize-1].ID
+	}
+	if d.Joins, err = registration.JoinsOf(ctx, s.pool, registrationIDs(d.Registrations)); err != nil {
+		return err
 	}
 	days, err := registration.Timeline(ctx, s.pool, e)
 	if err != nil {

@@ -149,6 +149,7 @@ var fuzzGetRoutes = []string{
 	"/api/v1/events/%s/registrations", "/api/v1/events/%s/questions", "/api/v1/events/%s/attendees.csv",
 	"/api/v1/events/%s/audit", "/api/v1/events/%s/mail", "/api/v1/registrations/%s", "/api/v1/registrations/%s/invite.ics",
 	"/", "/events.ics", "/api/v1/events", "/admin", "/login",
+	"/r/%s/join", "/r/%s/join.ics",
 }
 
 // FuzzReadRoutes reads every page and API route with any path segment and any query, as an
@@ -158,6 +159,7 @@ func FuzzReadRoutes(f *testing.F) {
 		f.Add(uint8(i), demo.FollowUpSlug, "past=true&sort=new&status=confirmed&lang=en&limit=2")
 		f.Add(uint8(i), "\xff", "q=%00")
 		f.Add(uint8(i), "x\x00", "cursor=%FF&limit=-1&delimiter=tab")
+		f.Add(uint8(i), "1.AAAAAAAAAAAAAAAAAAAAAA", "attended=ja&lang=fr")
 	}
 	h, _, token := fuzzServer(f)
 	f.Fuzz(func(t *testing.T, route uint8, segment, query string) {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,11 +45,14 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 	s.writeJSON(c, http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
 }
 
-// registrationJSON is a registration as its token holder sees it, with its event; the join link
-// only while the registration holds a seat.
+// registrationJSON is a registration as its token holder sees it, with its event. While the
+// registration holds a seat at an online event it carries the personal join link and when it
+// opens; the meeting's own URL (online_url) only the event's organizers see.
 type registrationJSON struct {
 	Registration *registration.Registration `json:"registration"`
 	Event        shownEvent                 `json:"event"`
+	JoinURL      string                     `json:"join_url,omitempty"`
+	JoinOpensAt  *time.Time                 `json:"join_opens_at,omitempty"`
 }
 
 func (s *Server) respondRegistration(c *gin.Context, r *registration.Registration) {
@@ -57,7 +61,12 @@ func (s *Server) respondRegistration(c *gin.Context, r *registration.Registratio
 		s.respondError(c, err)
 		return
 	}
-	s.writeJSON(c, http.StatusOK, registrationJSON{Registration: r, Event: showEvent(e, holdsSeat(r, e))})
+	out := registrationJSON{Registration: r, Event: showEvent(e, false)}
+	if holdsSeat(r, e) && e.OnlineURL != "" {
+		opens := registration.JoinOpensAt(e, s.cfg.JoinOpensBefore)
+		out.JoinURL, out.JoinOpensAt = s.joinLink(r), &opens
+	}
+	s.writeJSON(c, http.StatusOK, out)
 }
 
 func (s *Server) getRegistration(c *gin.Context) {
@@ -120,22 +129,58 @@ func (s *Server) listRegistrations(c *gin.Context, e *event.Event) {
 		}
 		afterID = int64(id)
 	}
+	var attended *bool
+	switch raw := c.Query("attended"); raw {
+	case "":
+	case "true", "false":
+		b := raw == "true"
+		attended = &b
+	default:
+		v.Add("attended", "must be true or false")
+	}
 	if err := v.OrNil(); err != nil {
 		s.respondError(c, err)
 		return
 	}
-	items, err := registration.List(c.Request.Context(), s.pool, e.ID, registration.ListOptions{Status: status, AfterID: afterID, Limit: limit + 1})
+	ctx := c.Request.Context()
+	items, err := registration.List(ctx, s.pool, e.ID, registration.ListOptions{Status: status, AfterID: afterID, Limit: limit + 1, Attended: attended})
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	p := page[registration.Registration]{Items: items}
-	if len(items) > limit {
-		p.Items = items[:limit]
-		next := encodeCursor(int(p.Items[limit-1].ID))
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	joins, err := registration.JoinsOf(ctx, s.pool, registrationIDs(items))
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	p := page[listedRegistration]{Items: make([]listedRegistration, len(items))}
+	for i := range items {
+		p.Items[i] = listedRegistration{Registration: &items[i], Joins: joins[items[i].ID]}
+	}
+	if more {
+		next := encodeCursor(int(items[limit-1].ID))
 		p.NextCursor = &next
 	}
 	s.writeJSON(c, http.StatusOK, p)
+}
+
+// listedRegistration is a registration as its event's organizers list it: with when the person
+// first followed their join link and how often.
+type listedRegistration struct {
+	*registration.Registration
+	registration.Joins
+}
+
+func registrationIDs(rs []registration.Registration) []int64 {
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
 func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {

@@ -114,7 +114,7 @@ func (s *Server) invite(c *gin.Context) {
 		s.respondError(c, err)
 		return
 	}
-	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language}
+	who := calendar.Attendee{Name: r.Name, Email: r.Email, Language: r.Language, JoinURL: s.joinLink(r)}
 	ics, err := s.calendar.Request(calendar.Item{Event: e, Agenda: agenda}, who, s.now())
 	if err != nil {
 		s.respondError(c, err)

@@ -134,17 +134,17 @@ func TestInviteNeedsASeat(t *testing.T) {
 	if rec := h.do("POST", "/api/v1/registrations/"+token+"/confirm", "", ""); rec.Code != http.StatusOK {
 		t.Fatalf("confirm: %d %s", rec.Code, rec.Body)
 	}
-	const join = "https://konferenz.oeffentliche-it.example/digitale-kommune"
+	join := personalJoinLink(t, h, token)
 	rec = h.do("GET", "/api/v1/registrations/"+token+"/invite.ics", "", "")
 	expectCalendar(t, rec, "REQUEST")
-	if ev := icaltest.Parse(t, rec.Body.Bytes()).Events[0]; ev.Location != join {
-		t.Errorf("the invite's location is %q, want the join link", ev.Location)
+	if ev := icaltest.Parse(t, rec.Body.Bytes()).Events[0]; ev.Location != join || strings.Contains(rec.Body.String(), "konferenz.") {
+		t.Errorf("the invite's location is %q, want the personal join link and never the meeting's", ev.Location)
 	}
 	if public := h.do("GET", "/events/"+demo.FollowUpSlug+".ics", "", "").Body.String(); strings.Contains(public, "konferenz.") {
 		t.Error("the public calendar carries the join link")
 	}
 	page := h.do("GET", "/r/"+token, "", "").Body.String()
-	if !strings.Contains(page, `href="/api/v1/registrations/`+token+`/invite.ics"`) || !strings.Contains(page, join) {
+	if !strings.Contains(page, `href="/api/v1/registrations/`+token+`/invite.ics"`) || !strings.Contains(page, strings.TrimPrefix(join, "http://podium.test")) {
 		t.Error("the manage page of a confirmed attendee lacks the invite or the join link")
 	}
 }

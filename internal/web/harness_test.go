@@ -52,7 +52,8 @@ func newHarnessOn(t *testing.T, pool *sqlx.DB) *harness {
 func newHarnessWith(t *testing.T, pool *sqlx.DB, rateLimits bool) *harness {
 	t.Helper()
 	base, _ := url.Parse("http://podium.test")
-	cfg := &config.Config{BaseURL: base, RetentionDays: 180, ConfirmWithin: 48 * time.Hour, RateLimits: rateLimits, Secret: harnessSecret}
+	cfg := &config.Config{BaseURL: base, RetentionDays: 180, ConfirmWithin: 48 * time.Hour, RateLimits: rateLimits, Secret: harnessSecret,
+		JoinOpensBefore: config.DefaultJoinOpensBefore}
 	h := &harness{t: t, pool: pool, now: testNow, logs: &syncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(h.logs, nil))
 	srv, err := web.New(pool, cfg, log, func() time.Time { return h.now })

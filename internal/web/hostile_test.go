@@ -117,7 +117,7 @@ func TestBadTextInPathsQueriesAndForms(t *testing.T) {
 			t.Errorf("%s %s: fields %v, want %s", c.method, c.path, p.fields(), c.field)
 		}
 	}
-	for _, path := range []string{"/events/%FF", "/events/%FF.ics", "/r/%FF", "/?past=%00", "/events/" + f.slug + "/questions?sort=%FF",
+	for _, path := range []string{"/events/%FF", "/events/%FF.ics", "/r/%FF", "/r/%FF/join", "/r/1.%00/join.ics", "/?past=%00", "/events/" + f.slug + "/questions?sort=%FF",
 		"/admin/events/" + f.slug + "?q=%FF", "/admin/events/" + f.slug + "?status=%00"} {
 		req := httptest.NewRequest("GET", path, nil)
 		req.AddCookie(f.session)

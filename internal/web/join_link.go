@@ -8,9 +8,10 @@ import (
 	"github.com/podium-events/podium/internal/registration"
 )
 
-// shownEvent is an event as one caller may see it. The join link lets whoever has it into the
-// meeting, so it is there only for the event's organizers and for people holding a seat;
-// event.Event leaves it out of its own JSON, so that forgetting this type cannot leak it.
+// shownEvent is an event as one caller may see it. The meeting's URL lets whoever has it into
+// the meeting, unseen, so it is there only for the event's organizers; attendees with a seat get
+// their personal join link instead (pages_join.go). event.Event leaves it out of its own JSON,
+// so that forgetting this type cannot leak it.
 type shownEvent struct {
 	*event.Event
 	OnlineURL *string `json:"online_url,omitempty"`
@@ -51,7 +52,7 @@ func (s *Server) organizedEvents(c *gin.Context) (func(eventID int64) bool, erro
 }
 
 // holdsSeat tells whether a registration gives its holder a seat at the event, and with it the
-// join link and the calendar invite.
+// personal join link and the calendar invite.
 func holdsSeat(r *registration.Registration, e *event.Event) bool {
 	return r.Status == registration.StatusConfirmed && e.Status == event.StatusPublished
 }

@@ -14,10 +14,10 @@ import (
 // secretRoom is the meeting's join link: whoever has it can enter.
 const secretRoom = "https://konferenz.example.org/raum-4711?pwd=geheim"
 
-// The join link reaches only the event's organizers and people holding a seat: not the public
-// event JSON, list, page or calendars, not other organizers, and not people who are waiting for
-// confirmation, on the waitlist or cancelled, in none of what their token shows them.
-func TestJoinLinkOnlyForOrganizersAndSeatHolders(t *testing.T) {
+// The meeting's own URL reaches only the event's organizers: not the public event JSON, list,
+// page or calendars, not other organizers, and not attendees, whatever their status. People
+// holding a seat get their personal join link instead, in their JSON, page and invite.
+func TestMeetingURLOnlyForOrganizers(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	_, orga := h.user("orga@example.org", auth.RoleOrganizer)
@@ -41,8 +41,9 @@ func TestJoinLinkOnlyForOrganizersAndSeatHolders(t *testing.T) {
 		}
 		return rec.Body.String()
 	}
-	if got := confirm("seat"); !strings.Contains(got, secretRoom) {
-		t.Errorf("the seat holder's confirmation lacks the join link: %s", got)
+	seatLink := personalJoinLink(t, h, tokens["seat"])
+	if got := confirm("seat"); !strings.Contains(strings.ReplaceAll(got, `\u0026`, "&"), seatLink) || strings.Contains(got, "raum-4711") {
+		t.Errorf("the seat holder's confirmation lacks the personal join link, or has the meeting's: %s", got)
 	}
 	for _, who := range []string{"waiting", "cancelled"} {
 		if got := confirm(who); strings.Contains(got, secretRoom) {
@@ -65,7 +66,7 @@ func TestJoinLinkOnlyForOrganizersAndSeatHolders(t *testing.T) {
 		{"feed", "GET", "/events.ics", ""},
 		{"start page", "GET", "/", ""},
 	}
-	for _, who := range []string{"pending", "waiting", "cancelled"} {
+	for _, who := range []string{"pending", "waiting", "cancelled", "seat"} {
 		tok := tokens[who]
 		hidden = append(hidden,
 			struct{ what, method, path, token string }{who + " registration JSON", "GET", "/api/v1/registrations/" + tok, ""},
@@ -84,20 +85,30 @@ func TestJoinLinkOnlyForOrganizersAndSeatHolders(t *testing.T) {
 		}
 	}
 
-	shown := []struct{ what, path, token string }{
-		{"event JSON for its organizer", "/api/v1/events/" + slug, orga},
-		{"list for its organizer", "/api/v1/events", orga},
-		{"seat holder's registration JSON", "/api/v1/registrations/" + tokens["seat"], ""},
-		{"seat holder's manage page", "/r/" + tokens["seat"], ""},
-		{"seat holder's invite", "/api/v1/registrations/" + tokens["seat"] + "/invite.ics", ""},
+	shown := []struct{ what, path, token, want string }{
+		{"event JSON for its organizer", "/api/v1/events/" + slug, orga, secretRoom},
+		{"list for its organizer", "/api/v1/events", orga, secretRoom},
+		{"seat holder's registration JSON", "/api/v1/registrations/" + tokens["seat"], "", seatLink},
+		{"seat holder's manage page", "/r/" + tokens["seat"], "", strings.TrimPrefix(seatLink, "http://podium.test")},
+		{"seat holder's invite", "/api/v1/registrations/" + tokens["seat"] + "/invite.ics", "", seatLink},
 	}
 	for _, c := range shown {
 		rec := h.do("GET", c.path, c.token, "")
 		got := strings.NewReplacer("\r\n ", "", "&amp;", "&", `\u0026`, "&").Replace(rec.Body.String())
-		if rec.Code != http.StatusOK || !strings.Contains(got, secretRoom) {
-			t.Errorf("%s lacks the join link: %d", c.what, rec.Code)
+		if rec.Code != http.StatusOK || !strings.Contains(got, c.want) {
+			t.Errorf("%s lacks %s: %d", c.what, c.want, rec.Code)
 		}
 	}
+}
+
+// personalJoinLink is the personal join link of the registration with this manage token.
+func personalJoinLink(t *testing.T, h *harness, manageToken string) string {
+	t.Helper()
+	r, err := registration.ByToken(context.Background(), h.pool, manageToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://podium.test/r/" + registration.JoinToken(auth.ManageKey(harnessSecret), r) + "/join"
 }
 
 // pendingToken registers email for the event (double opt-in) and returns its manage token.

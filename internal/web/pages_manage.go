@@ -6,9 +6,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/feedback"
+	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/registration"
 )
 
@@ -24,6 +26,9 @@ type manageView struct {
 	// HasCertificate offers the attendance certificate, AskFeedback the survey after the event.
 	HasCertificate bool
 	AskFeedback    bool
+	// JoinURL is the personal join link, for a seat at an online event; JoinOpens says when it
+	// opens. The meeting's own URL is never on the page.
+	JoinURL, JoinOpens string
 }
 
 // privatePage keeps pages reached by a secret link out of caches and search engines.
@@ -63,6 +68,12 @@ func (s *Server) renderManage(c *gin.Context, status int, done, problem string) 
 		return
 	}
 	v.AskFeedback = asked && !given
+	if v.HasSeat && e.OnlineURL != "" {
+		opens := registration.JoinOpensAt(e, s.cfg.JoinOpensBefore)
+		v.JoinURL = "/r/" + registration.JoinToken(auth.ManageKey(s.cfg.Secret), r) + "/join"
+		v.JoinOpens = s.messages.T(lang, "manage.join.opens", map[string]any{
+			"Date": i18n.LongDate(opens, e.Zone(), lang), "Time": i18n.Clock(opens, e.Zone(), lang)})
+	}
 	s.renderPage(c, status, "manage", s.messages.T(lang, "manage.title", nil), v)
 }
 

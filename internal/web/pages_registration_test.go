@@ -109,8 +109,9 @@ func TestRegistrationThroughThePages(t *testing.T) {
 
 	sendAll(t, w)
 	msgs = smtp.Messages()
-	if len(msgs) != 2 || !strings.Contains(plainText(t, msgs[1].Data), "https://konferenz.oeffentliche-it.example/digitale-kommune") {
-		t.Fatalf("confirmation mail with join link missing (%d mails)", len(msgs))
+	if len(msgs) != 2 || !strings.Contains(plainText(t, msgs[1].Data), personalJoinLink(t, h, strings.TrimPrefix(manage, "/r/"))) ||
+		strings.Contains(string(msgs[1].Data), "konferenz.") {
+		t.Fatalf("confirmation mail with the personal join link missing, or with the meeting's URL (%d mails)", len(msgs))
 	}
 
 	rec = h.postForm(manage+"/cancel", url.Values{})

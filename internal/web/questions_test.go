@@ -46,12 +46,19 @@ func liveServerBehindProxy(t *testing.T, pool *sqlx.DB, databaseURL string) *htt
 
 func liveServerWith(t *testing.T, pool *sqlx.DB, databaseURL string, configure func(*config.Config)) *httptest.Server {
 	t.Helper()
+	return liveServerAt(t, pool, databaseURL, configure, time.Now)
+}
+
+// liveServerAt is liveServerWith on the clock now, for tests that move time.
+func liveServerAt(t *testing.T, pool *sqlx.DB, databaseURL string, configure func(*config.Config), now func() time.Time) *httptest.Server {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + ts.Listener.Addr().String())
 	cfg := &config.Config{DatabaseURL: databaseURL, BaseURL: base, RetentionDays: 180, ConfirmWithin: 48 * time.Hour, Secret: harnessSecret,
-		DBMaxConns: 16}
+		JoinOpensBefore: config.DefaultJoinOpensBefore,
+		DBMaxConns:      16}
 	configure(cfg)
-	srv, err := web.New(pool, cfg, slog.New(slog.DiscardHandler), time.Now)
+	srv, err := web.New(pool, cfg, slog.New(slog.DiscardHandler), now)
 	if err != nil {
 		t.Fatal(err)
 	}

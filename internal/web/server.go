@@ -168,6 +168,9 @@ func (s *Server) routes() {
 	manage.POST("/delete", s.erasePage)
 	manage.GET("/data", s.disclosurePage)
 	s.certificateRoutes(pages, manage)
+	// The personal join link: its token is a join token, not the manage token (see pages_join.go).
+	manage.GET("/join", s.joinPage)
+	manage.GET("/join.ics", s.joinCalendar)
 
 	api := e.Group("/api/v1", s.timeout(requestTimeout), s.authenticate)
 	api.GET("/events", s.listEvents)
