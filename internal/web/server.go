@@ -45,6 +45,9 @@ type Server struct {
 	// registration form asks people to agree to.
 	legal   legal.Pages
 	consent *consentTexts
+	// registering admits registrations in arrival order, half as many at once as the pool has
+	// connections (see turns).
+	registering turns
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them.
@@ -60,7 +63,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}}
+		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}, registering: newTurns(max(2, cfg.DBMaxConns/2))}
 	maxStreams := cfg.MaxStreams
 	if maxStreams == 0 {
 		maxStreams = streamBudget(cfg.DBMaxConns)
@@ -154,7 +157,7 @@ func (s *Server) routes() {
 	s.legalRoutes(pages)
 	pages.GET("/events.ics", s.calendarFeed)
 	pages.GET("/events/:slug", s.eventPageOrCalendar)
-	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registerPage)
+	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registering.inTurn, s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
 	s.loginRoutes(pages)
 	s.questionPageRoutes(pages)
@@ -182,7 +185,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "GET", "/events/:slug/panelists", needNothing, s.listPanelists)
 	s.eventRoute(api, "GET", "/events/:slug/agenda", needNothing, s.listAgenda)
 	s.panelRoutes(api)
-	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate))
+	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate), s.registering.inTurn)
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
 	s.followupRoutes(api, manage)
