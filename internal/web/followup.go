@@ -198,14 +198,19 @@ type surveyQuestion struct {
 
 func (s *Server) feedbackPage(c *gin.Context) { s.renderFeedback(c, http.StatusOK, feedbackView{}) }
 
+// tokenHolder is the registration of the request's manage token, with its event.
+func (s *Server) tokenHolder(c *gin.Context) (*registration.Registration, *event.Event, error) {
+	r, err := registration.ByToken(c.Request.Context(), s.pool, c.Param("token"))
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := event.ByID(c.Request.Context(), s.pool, r.EventID)
+	return r, e, err
+}
+
 func (s *Server) renderFeedback(c *gin.Context, status int, v feedbackView) {
 	ctx := c.Request.Context()
-	r, err := registration.ByToken(ctx, s.pool, c.Param("token"))
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	e, err := event.ByID(ctx, s.pool, r.EventID)
+	r, e, err := s.tokenHolder(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -235,12 +240,7 @@ func (s *Server) renderFeedback(c *gin.Context, status int, v feedbackView) {
 
 func (s *Server) feedbackSubmit(c *gin.Context) {
 	ctx := c.Request.Context()
-	r, err := registration.ByToken(ctx, s.pool, c.Param("token"))
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	e, err := event.ByID(ctx, s.pool, r.EventID)
+	r, e, err := s.tokenHolder(c)
 	if err != nil {
 		s.pageError(c, err)
 		return

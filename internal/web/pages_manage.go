@@ -45,12 +45,7 @@ func (s *Server) managePage(c *gin.Context) {
 
 func (s *Server) renderManage(c *gin.Context, status int, done, problem string) {
 	token := c.Param("token")
-	r, err := registration.ByToken(c.Request.Context(), s.pool, token)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	e, err := event.ByID(c.Request.Context(), s.pool, r.EventID)
+	r, e, err := s.tokenHolder(c)
 	if err != nil {
 		s.pageError(c, err)
 		return
