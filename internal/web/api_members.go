@@ -46,13 +46,8 @@ func (s *Server) listMembers(c *gin.Context, e *event.Event) {
 // addMember gives an existing user a role on the event: organizer, or moderator (who may
 // moderate its questions and nothing else).
 func (s *Server) addMember(c *gin.Context, e *event.Event) {
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var email, role string
-	if err := decodeFields(obj, map[string]any{"email": &email, "role": &role}); err != nil {
+	if err := readFields(c, map[string]any{"email": &email, "role": &role}); err != nil {
 		s.respondError(c, err)
 		return
 	}

@@ -76,13 +76,8 @@ func (s *Server) pollsWithResults(c *gin.Context, e *event.Event, moderator bool
 }
 
 func (s *Server) createPoll(c *gin.Context, e *event.Event) {
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var in poll.Input
-	if err := decodeFields(obj, map[string]any{"kind": &in.Kind, "question": &in.Question,
+	if err := readFields(c, map[string]any{"kind": &in.Kind, "question": &in.Question,
 		"explanation": &in.Explanation, "options": &in.Options, "scale": &in.Scale}); err != nil {
 		s.respondError(c, err)
 		return
@@ -153,13 +148,8 @@ func (s *Server) patchPoll(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var ch poll.Change
-	if err := decodeFields(obj, map[string]any{"state": &ch.State, "results_visible": &ch.ResultsVisible,
+	if err := readFields(c, map[string]any{"state": &ch.State, "results_visible": &ch.ResultsVisible,
 		"on_presenter": &ch.OnPresenter, "question": &ch.Question, "explanation": &ch.Explanation, "options": &ch.Options}); err != nil {
 		s.respondError(c, err)
 		return
@@ -178,13 +168,8 @@ func (s *Server) answerPoll(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var a poll.Answer
-	if err := decodeFields(obj, map[string]any{"option": &a.Option, "options": &a.Options, "rating": &a.Rating, "text": &a.Text}); err != nil {
+	if err := readFields(c, map[string]any{"option": &a.Option, "options": &a.Options, "rating": &a.Rating, "text": &a.Text}); err != nil {
 		s.respondError(c, err)
 		return
 	}

@@ -25,13 +25,8 @@ func (s *Server) questionRoutes(e *gin.Engine, api *gin.RouterGroup) {
 }
 
 func (s *Server) askQuestion(c *gin.Context, e *event.Event) {
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var text, author string
-	if err := decodeFields(obj, map[string]any{"text": &text, "author_name": &author}); err != nil {
+	if err := readFields(c, map[string]any{"text": &text, "author_name": &author}); err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -100,13 +95,8 @@ func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var ch qa.Change
-	if err := decodeFields(obj, map[string]any{"status": &ch.Status, "answered": &ch.Answered,
+	if err := readFields(c, map[string]any{"status": &ch.Status, "answered": &ch.Answered,
 		"highlighted": &ch.Highlighted, "text": &ch.Text}); err != nil {
 		s.respondError(c, err)
 		return

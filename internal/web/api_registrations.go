@@ -23,17 +23,12 @@ func registrationFields(in *registration.Input) map[string]any {
 }
 
 func (s *Server) register(c *gin.Context, e *event.Event) {
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var in registration.Input
-	if err := decodeFields(obj, registrationFields(&in)); err != nil {
-		s.respondError(c, err)
-		return
+	err := readFields(c, registrationFields(&in))
+	if err == nil {
+		in.ConsentVersion, err = s.consentVersion(c.Request.Context())
 	}
-	if in.ConsentVersion, err = s.consentVersion(c.Request.Context()); err != nil {
+	if err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -189,13 +184,8 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, domain.ErrNotFound)
 		return
 	}
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var ch registration.Change
-	if err := decodeFields(obj, map[string]any{"status": &ch.Status, "attended": &ch.Attended}); err != nil {
+	if err := readFields(c, map[string]any{"status": &ch.Status, "attended": &ch.Attended}); err != nil {
 		s.respondError(c, err)
 		return
 	}

@@ -148,3 +148,12 @@ func describe(target any) string {
 		return "of the documented form"
 	}
 }
+
+// readFields reads the request's JSON object into fields, as readObject and decodeFields do.
+func readFields(c *gin.Context, fields map[string]any) error {
+	obj, err := readObject(c)
+	if err != nil {
+		return err
+	}
+	return decodeFields(obj, fields)
+}

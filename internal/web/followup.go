@@ -86,13 +86,8 @@ func (s *Server) followupRoutes(api routes, manage *gin.RouterGroup) {
 }
 
 func (s *Server) sendFollowup(c *gin.Context, e *event.Event) {
-	obj, err := readObject(c)
-	if err != nil {
-		s.respondError(c, err)
-		return
-	}
 	var opt followup.Options
-	err = decodeFields(obj, map[string]any{"certificates": &opt.Certificates, "poll_results": &opt.PollResults,
+	err := readFields(c, map[string]any{"certificates": &opt.Certificates, "poll_results": &opt.PollResults,
 		"feedback": &opt.Feedback, "questions": &opt.Questions})
 	if err != nil {
 		s.respondError(c, err)
