@@ -66,7 +66,7 @@ func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
 			}
 			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
 		case errors.As(err, &conflict):
-			s.renderDashboard(c, http.StatusConflict, e, "", conflict.Message, submittedForm(c, name))
+			s.renderDashboard(c, http.StatusConflict, e, "", s.conflictText(pageLang(c), conflict, conflict.Message), submittedForm(c, name))
 		case errors.Is(err, domain.ErrStale):
 			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil), submittedForm(c, name))
 		case err != nil:

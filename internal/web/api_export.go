@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -29,22 +30,33 @@ func (s *Server) exportPolls(format string) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
-		c.Header("Cache-Control", "no-store")
-		c.Header("Content-Disposition", `attachment; filename="`+e.Slug+`-umfragen.`+format+`"`)
-		ctx := c.Request.Context()
-		if format == "csv" {
-			c.Header("Content-Type", "text/csv; charset=utf-8")
-			c.Status(http.StatusOK)
-			err = export.WritePollsCSV(ctx, s.pool, c.Writer, e, opt)
-		} else {
-			c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-			c.Status(http.StatusOK)
-			err = export.WritePollsXLSX(ctx, s.pool, c.Writer, e, opt)
-		}
-		if err != nil {
-			s.exportFailed(c, err)
-		}
+		s.download(c, e.Slug+"-umfragen", format, func(w io.Writer) error {
+			if format == "csv" {
+				return export.WritePollsCSV(c.Request.Context(), s.pool, w, e, opt)
+			}
+			return export.WritePollsXLSX(c.Request.Context(), s.pool, w, e, opt)
+		})
 	}
+}
+
+// fileTypes are the content types of the downloads, by format.
+var fileTypes = map[string]string{
+	"csv":  "text/csv; charset=utf-8",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+// download streams a file the organizer keeps: private, named name.format, written by write
+// as it goes. It tells whether the whole file went out.
+func (s *Server) download(c *gin.Context, name, format string, write func(io.Writer) error) bool {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="`+name+"."+format+`"`)
+	c.Header("Content-Type", fileTypes[format])
+	c.Status(http.StatusOK)
+	if err := write(c.Writer); err != nil {
+		s.exportFailed(c, err)
+		return false
+	}
+	return true
 }
 
 // fileOptions reads ?delimiter= and ?lang= of a download.
@@ -80,21 +92,14 @@ func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event)
 			return
 		}
 		opt.Statuses = statuses
-		c.Header("Cache-Control", "no-store")
-		name := e.Slug + "-teilnehmende." + format
-		c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 		ctx := c.Request.Context()
-		if format == "csv" {
-			c.Header("Content-Type", "text/csv; charset=utf-8")
-			c.Status(http.StatusOK)
-			err = export.WriteCSV(ctx, s.pool, c.Writer, e, opt)
-		} else {
-			c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-			c.Status(http.StatusOK)
-			err = export.WriteXLSX(ctx, s.pool, c.Writer, e, opt)
-		}
-		if err != nil {
-			s.exportFailed(c, err)
+		complete := s.download(c, e.Slug+"-teilnehmende", format, func(w io.Writer) error {
+			if format == "csv" {
+				return export.WriteCSV(ctx, s.pool, w, e, opt)
+			}
+			return export.WriteXLSX(ctx, s.pool, w, e, opt)
+		})
+		if !complete {
 			return
 		}
 		s.log.InfoContext(ctx, "attendees exported", "request_id", requestID(c), "event_id", e.ID, "format", format)

@@ -1,11 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
+	"github.com/podium-events/podium/internal/export"
 	"github.com/podium-events/podium/internal/feedback"
 	"github.com/podium-events/podium/internal/followup"
 	"github.com/podium-events/podium/internal/registration"
@@ -131,8 +131,7 @@ func (s *Server) feedbackSummary(c *gin.Context, e *event.Event) {
 	s.writeJSON(c, http.StatusOK, sum)
 }
 
-// feedbackCSV is the answers' table: the ratings counted, then the free texts, in the order
-// of the summary, which ties none of them to a person.
+// feedbackCSV is the survey's answers as a table (see export.WriteFeedbackCSV).
 func (s *Server) feedbackCSV(c *gin.Context, e *event.Event) {
 	sum, err := feedback.SummaryOf(c.Request.Context(), s.pool, e.ID)
 	if err != nil {
@@ -142,37 +141,7 @@ func (s *Server) feedbackCSV(c *gin.Context, e *event.Event) {
 	if sum == nil {
 		sum = &feedback.Summary{}
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\uFEFF") // Excel reads UTF-8 only after a byte order mark
-	w := csv.NewWriter(&buf)
-	w.Write([]string{"Frage", "Antwort", "Anzahl"})
-	for i, n := range sum.Ratings {
-		w.Write([]string{"Gesamtbewertung (1–5)", strconv.Itoa(i + 1), strconv.Itoa(n)})
-	}
-	for _, text := range sum.Takeaways {
-		w.Write([]string{"Was nehmen Sie mit?", defuse(text), "1"})
-	}
-	for _, q := range sum.Questions {
-		if q.Ratings != nil {
-			for i, n := range q.Ratings {
-				w.Write([]string{defuse(q.Label) + " (1–5)", strconv.Itoa(i + 1), strconv.Itoa(n)})
-			}
-		}
-		for _, text := range q.Texts {
-			w.Write([]string{defuse(q.Label), defuse(text), "1"})
-		}
-	}
-	w.Flush()
-	c.Header("Content-Disposition", `attachment; filename="feedback-`+e.Slug+`.csv"`)
-	s.writeBody(c, http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
-}
-
-// defuse keeps a spreadsheet from reading a free text as a formula.
-func defuse(text string) string {
-	if text != "" && bytes.ContainsAny([]byte{text[0]}, "=+-@\t\r") {
-		return "'" + text
-	}
-	return text
+	s.download(c, "feedback-"+e.Slug, "csv", func(w io.Writer) error { return export.WriteFeedbackCSV(w, sum) })
 }
 
 type feedbackView struct {

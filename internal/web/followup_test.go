@@ -166,4 +166,9 @@ func TestMailAfterTheEventAndItsSurvey(t *testing.T) {
 	if strings.Contains(string(dashboard), `action="/admin/events/`+demo.WebsessionSlug+`/followup"`) {
 		t.Error("the dashboard offers to send the mail again")
 	}
+	again := h.postPage("/admin/events/"+demo.WebsessionSlug+"/followup", url.Values{"feedback": {"on"}}, session)
+	body, _ := io.ReadAll(again.Body)
+	if again.StatusCode != http.StatusConflict || !strings.Contains(string(body), "Die Nachricht nach dieser Veranstaltung ist schon verschickt.") {
+		t.Errorf("sending again from the dashboard: %d, not the German reason", again.StatusCode)
+	}
 }

@@ -153,11 +153,8 @@ func (s *Server) pageError(c *gin.Context, err error) {
 	}
 	var conflict *domain.ConflictError
 	if errors.As(err, &conflict) {
-		text := s.messages.T(lang, "conflict."+conflict.Code, nil)
-		if conflict.Code == "" || text == "conflict."+conflict.Code {
-			text = s.messages.T(lang, "error.conflict.text", nil)
-		}
-		s.renderPage(c, http.StatusConflict, "error", s.messages.T(lang, "error.conflict.title", nil), text)
+		s.renderPage(c, http.StatusConflict, "error", s.messages.T(lang, "error.conflict.title", nil),
+			s.conflictText(lang, conflict, s.messages.T(lang, "error.conflict.text", nil)))
 		return
 	}
 	if errors.Is(err, errNoParticipant) {
@@ -188,4 +185,14 @@ func (s *Server) feedURL() template.URL {
 	u := *s.cfg.BaseURL
 	u.Scheme = "webcal"
 	return template.URL(u.String() + "/events.ics") // html/template would refuse the scheme
+}
+
+// conflictText says in the page's language why something could not be done: the catalog's text
+// for the conflict's code, or fallback for a conflict that has none.
+func (s *Server) conflictText(lang string, conflict *domain.ConflictError, fallback string) string {
+	id := "conflict." + conflict.Code
+	if text := s.messages.T(lang, id, nil); conflict.Code != "" && text != id {
+		return text
+	}
+	return fallback
 }
