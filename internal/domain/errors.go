@@ -17,9 +17,17 @@ var ErrForbidden = errors.New("forbidden")
 // since the caller read it. Nothing was changed.
 var ErrStale = errors.New("changed since it was read")
 
-// FieldError names one input field and what is wrong with it.
+// Params are the values a problem's text names ("at most {{.Max}} characters"), kept apart from
+// the text so that pages can say the same in the reader's language.
+type Params map[string]any
+
+// FieldError names one input field and what is wrong with it. Code is the stable name of the
+// problem; pages translate it through the message catalogs ("problem.<code>"), the API sends it
+// beside Message, which is the English text for developers.
 type FieldError struct {
 	Field   string `json:"field"`
+	Code    string `json:"code,omitempty"`
+	Params  Params `json:"params,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -39,6 +47,11 @@ func (e *ValidationError) Error() string {
 // Add records a problem with field.
 func (e *ValidationError) Add(field, message string) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Message: message})
+}
+
+// Problem records a problem with field under its code, with the values its text names.
+func (e *ValidationError) Problem(field, code string, params Params, message string) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Code: code, Params: params, Message: message})
 }
 
 // Has tells whether field has a problem recorded already.
@@ -61,9 +74,10 @@ func (e *ValidationError) OrNil() error {
 
 // ConflictError means the request clashes with the current state (a taken slug, a cancelled event).
 type ConflictError struct {
-	Code    string // stable name of the conflict, for translated texts; may be empty
+	Code    string // stable name of the conflict; pages translate it as "conflict.<code>"
+	Params  Params // the values its text names; may be nil
 	Field   string // may be empty
-	Message string
+	Message string // English, for developers
 }
 
 func (e *ConflictError) Error() string { return "conflict: " + e.Message }

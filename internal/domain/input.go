@@ -33,7 +33,8 @@ func (e *ValidationError) CheckTime(field string, t time.Time, loc *time.Locatio
 		return true
 	}
 	if !e.Has(field) {
-		e.Add(field, fmt.Sprintf("must lie between the years %d and %d, also in the event's time zone", MinYear, MaxYear))
+		e.Problem(field, "year_range", Params{"Min": MinYear, "Max": MaxYear},
+			fmt.Sprintf("must lie between the years %d and %d, also in the event's time zone", MinYear, MaxYear))
 	}
 	return false
 }
@@ -42,29 +43,39 @@ func (e *ValidationError) CheckTime(field string, t time.Time, loc *time.Locatio
 // UTF-8 without control characters. PostgreSQL refuses NUL and invalid UTF-8, and a line break in
 // a name or title has no place in the mail headers and calendar entries it ends up in.
 func (e *ValidationError) CheckLine(field, s string) bool {
-	return e.checkText(field, s, func(r rune) bool { return unicode.IsControl(r) },
-		"must not contain line breaks or control characters such as NUL")
+	if !e.checkUTF8(field, s) {
+		return false
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		if !e.Has(field) {
+			e.Problem(field, "one_line", nil, "must not contain line breaks or control characters such as NUL")
+		}
+		return false
+	}
+	return true
 }
 
 // CheckText is CheckLine for text of several lines: line breaks (\n, after the caller turned \r\n
 // into \n) are allowed, other control characters are not, because nobody types them.
 func (e *ValidationError) CheckText(field, s string) bool {
-	return e.checkText(field, s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' },
-		"must not contain control characters other than line breaks")
+	if !e.checkUTF8(field, s) {
+		return false
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		if !e.Has(field) {
+			e.Problem(field, "control_characters", nil, "must not contain control characters other than line breaks")
+		}
+		return false
+	}
+	return true
 }
 
-func (e *ValidationError) checkText(field, s string, bad func(rune) bool, message string) bool {
-	problem := ""
-	switch {
-	case !utf8.ValidString(s):
-		problem = "must be valid UTF-8 text"
-	case strings.ContainsFunc(s, bad):
-		problem = message
-	default:
+func (e *ValidationError) checkUTF8(field, s string) bool {
+	if utf8.ValidString(s) {
 		return true
 	}
 	if !e.Has(field) {
-		e.Add(field, problem)
+		e.Problem(field, "utf8", nil, "must be valid UTF-8 text")
 	}
 	return false
 }

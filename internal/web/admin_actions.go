@@ -62,7 +62,7 @@ func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
 		case errors.As(err, &invalid):
 			var fields []string
 			for _, f := range invalid.Fields {
-				fields = append(fields, f.Field+": "+f.Message)
+				fields = append(fields, f.Field+": "+s.problemText(pageLang(c), f))
 			}
 			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
 		case errors.As(err, &conflict):

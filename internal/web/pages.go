@@ -191,8 +191,18 @@ func (s *Server) feedURL() template.URL {
 // for the conflict's code, or fallback for a conflict that has none.
 func (s *Server) conflictText(lang string, conflict *domain.ConflictError, fallback string) string {
 	id := "conflict." + conflict.Code
-	if text := s.messages.T(lang, id, nil); conflict.Code != "" && text != id {
+	if text := s.messages.T(lang, id, map[string]any(conflict.Params)); conflict.Code != "" && text != id {
 		return text
 	}
 	return fallback
+}
+
+// problemText says in the page's language what is wrong with a field: the catalog's text for
+// the problem's code, or the English message for a problem that has none.
+func (s *Server) problemText(lang string, f domain.FieldError) string {
+	id := "problem." + f.Code
+	if text := s.messages.T(lang, id, map[string]any(f.Params)); f.Code != "" && text != id {
+		return text
+	}
+	return f.Message
 }

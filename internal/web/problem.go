@@ -79,7 +79,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		p.Status, p.Type, p.Title = http.StatusConflict, "urn:podium:problem:conflict", "Conflict"
 		p.Detail = conflict.Message
 		if conflict.Field != "" {
-			p.Errors = []domain.FieldError{{Field: conflict.Field, Message: conflict.Message}}
+			p.Errors = []domain.FieldError{{Field: conflict.Field, Code: conflict.Code, Params: conflict.Params, Message: conflict.Message}}
 		}
 	case errors.As(err, &limited):
 		retry := limited.seconds()
