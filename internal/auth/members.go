@@ -47,6 +47,20 @@ func RolesOf(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]EventR
 	return out, nil
 }
 
+// ManagedEvents returns the events the user holds a role on, newest first, at most limit. With
+// all (admins) it returns every event, with the role "" where the user holds none.
+func ManagedEvents(ctx context.Context, q sqlx.QueryerContext, userID int64, all bool, limit int) ([]EventRoleOf, error) {
+	query := `SELECT e.id AS event_id, e.slug, COALESCE(m.role, '') AS role FROM events e
+		LEFT JOIN event_members m ON m.event_id = e.id AND m.user_id = $1
+		WHERE $2 OR m.user_id IS NOT NULL
+		ORDER BY e.starts_at DESC, e.id LIMIT $3`
+	out := []EventRoleOf{}
+	if err := sqlx.SelectContext(ctx, q, &out, query, userID, all, limit); err != nil {
+		return nil, fmt.Errorf("auth: unable to list managed events: %w", err)
+	}
+	return out, nil
+}
+
 // RemoveEventRole takes the user's role on the event away; it reports ErrNotFound if they held none.
 func RemoveEventRole(ctx context.Context, q sqlx.ExecerContext, eventID, userID int64) error {
 	res, err := q.ExecContext(ctx, `DELETE FROM event_members WHERE event_id = $1 AND user_id = $2`, eventID, userID)

@@ -97,6 +97,27 @@ func one(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Ev
 	return e, nil
 }
 
+// ByIDs returns the events with these ids in the order given, without their questions; an id
+// of no event is left out.
+func ByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]*Event, error) {
+	var rows []row
+	query := `SELECT ` + columns + ` FROM events WHERE id = ANY($1)`
+	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("event: unable to fetch events: %w", err)
+	}
+	byID := make(map[int64]*Event, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = rows[i].event()
+	}
+	out := make([]*Event, 0, len(rows))
+	for _, id := range ids {
+		if e, ok := byID[id]; ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // ListOptions selects and pages the public list of events.
 type ListOptions struct {
 	Now    time.Time

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/goodsign/monday"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // Date and time layouts per language. German: "Donnerstag, 29. Oktober 2020" and "17:00 Uhr".
@@ -64,4 +66,15 @@ func List(items []string, lang string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + and + items[len(items)-1]
+}
+
+// numberPrinters write numbers as each language groups digits: 10.000 and 10,000.
+var numberPrinters = map[string]*message.Printer{
+	"de": message.NewPrinter(language.German),
+	"en": message.NewPrinter(language.BritishEnglish),
+}
+
+// Number writes n with the language's digit grouping: "10.000".
+func Number(n int, lang string) string {
+	return numberPrinters[Lang(lang)].Sprintf("%d", n)
 }

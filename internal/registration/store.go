@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
@@ -84,6 +85,28 @@ func (c Counts) SeatsLeft(capacity *int) *int {
 	}
 	left := max(*capacity-c.Confirmed, 0)
 	return &left
+}
+
+// CountsOfEvents is CountsOf for many events in one query; an event without registrations has
+// no entry, which reads as zero counts.
+func CountsOfEvents(ctx context.Context, q sqlx.QueryerContext, eventIDs []int64) (map[int64]Counts, error) {
+	query := `SELECT event_id, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+			count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted,
+			count(*) FILTER (WHERE status = 'pending') AS pending,
+			count(*) FILTER (WHERE attended) AS attended
+		FROM registrations WHERE event_id = ANY($1) GROUP BY event_id`
+	var rows []struct {
+		EventID int64 `db:"event_id"`
+		Counts
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Int64Array(eventIDs)); err != nil {
+		return nil, fmt.Errorf("registration: count per event: %w", err)
+	}
+	out := make(map[int64]Counts, len(rows))
+	for _, r := range rows {
+		out[r.EventID] = r.Counts
+	}
+	return out, nil
 }
 
 // CountsOf counts the event's registrations by status.

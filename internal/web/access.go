@@ -99,10 +99,12 @@ type routes interface {
 	BasePath() string
 }
 
-// RoutePermission is one route of an event and what its caller needs.
+// RoutePermission is one route of an event and what its caller needs. Page tells a browser page
+// (session login, answers in HTML) from a route of the API.
 type RoutePermission struct {
 	Method, Path string
 	Need         auth.Need
+	Page         bool
 }
 
 // eventRoute registers a route of one event (/events/:slug/...) with what its caller needs, so
@@ -111,6 +113,17 @@ func (s *Server) eventRoute(g routes, method, path string, need auth.Need, h fun
 	full := strings.TrimSuffix(g.BasePath(), "/") + path
 	s.permissions = append(s.permissions, RoutePermission{Method: method, Path: full, Need: need})
 	g.Handle(method, path, append(middleware, s.withEvent(need, h))...)
+}
+
+// eventPageRoute is eventRoute for a page of one event. A page that needs a role is private: it is
+// not cached or indexed, and a visitor without a login is sent to the login page.
+func (s *Server) eventPageRoute(g routes, method, path string, need auth.Need, h func(*gin.Context, *event.Event), middleware ...gin.HandlerFunc) {
+	full := strings.TrimSuffix(g.BasePath(), "/") + path
+	s.permissions = append(s.permissions, RoutePermission{Method: method, Path: full, Need: need, Page: true})
+	if need != auth.NeedNothing {
+		middleware = append([]gin.HandlerFunc{privatePage, s.requireLogin}, middleware...)
+	}
+	g.Handle(method, path, append(middleware, s.withPageEvent(need, h))...)
 }
 
 // Permissions lists every event route with what it needs, for the permission table test and for
@@ -124,6 +137,18 @@ func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)
 		e, err := s.eventFor(c, need)
 		if err != nil {
 			s.respondError(c, err)
+			return
+		}
+		c.Set(eventKey, e)
+		next(c, e)
+	}
+}
+
+func (s *Server) withPageEvent(need auth.Need, next func(*gin.Context, *event.Event)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		e, err := s.eventFor(c, need)
+		if err != nil {
+			s.pageError(c, err)
 			return
 		}
 		c.Set(eventKey, e)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -29,9 +28,10 @@ type adminEvent struct {
 }
 
 type adminView struct {
-	User   *auth.User
-	Events []adminEvent
-	Audit  []audit.Entry
+	User      *auth.User
+	Events    []adminEvent   // the events the user organizes (admins: all)
+	Moderated []*event.Event // the events the user moderates only
+	Audit     []audit.Entry
 }
 
 // eventDashboard is everything /admin/events/{slug} shows.
@@ -68,63 +68,62 @@ type editForm struct {
 func (s *Server) adminRoutes(pages *gin.RouterGroup) {
 	admin := pages.Group("/admin", privatePage, s.requireLogin)
 	admin.GET("", s.adminPage)
-	admin.GET("/events/:slug", s.eventDashboardPage)
+	s.eventPageRoute(admin, "GET", "/events/:slug", needOrganizer, s.eventDashboardPage)
 	s.adminActionRoutes(admin)
 }
 
-// adminPage lists the events the user organizes (admins: all) with their counts.
+// adminEventLimit is how many events /admin lists, newest first.
+const adminEventLimit = 500
+
+// adminPage lists the events the user organizes (admins: all) with their counts, and the events
+// they moderate with the way to the moderation and presenter pages.
 func (s *Server) adminPage(c *gin.Context) {
-	ctx := c.Request.Context()
 	u := currentUser(c)
-	events, err := organizedEvents(ctx, s.pool, u)
+	v, err := loadAdminView(c.Request.Context(), s.pool, u)
 	if err != nil {
 		s.pageError(c, err)
 		return
-	}
-	v := adminView{User: u}
-	for _, e := range events {
-		counts, err := registration.CountsOf(ctx, s.pool, e.ID)
-		if err != nil {
-			s.pageError(c, err)
-			return
-		}
-		v.Events = append(v.Events, adminEvent{Event: e, Counts: counts, SeatsLeft: counts.SeatsLeft(e.Capacity)})
-	}
-	if u.IsAdmin() {
-		if v.Audit, err = audit.Recent(ctx, s.pool, 50); err != nil {
-			s.pageError(c, err)
-			return
-		}
 	}
 	s.renderPage(c, http.StatusOK, "admin", s.messages.T(pageLang(c), "admin.title", nil), v)
 }
 
-// organizedEvents returns the events the user organizes or moderates, newest first; all for admins.
-func organizedEvents(ctx context.Context, q sqlx.QueryerContext, u *auth.User) ([]*event.Event, error) {
-	var slugs []string
-	query := `SELECT e.slug FROM events e
-		WHERE $2 OR EXISTS (SELECT 1 FROM event_members m WHERE m.event_id = e.id AND m.user_id = $1)
-		ORDER BY e.starts_at DESC LIMIT 500`
-	if err := sqlx.SelectContext(ctx, q, &slugs, query, u.ID, u.IsAdmin()); err != nil {
-		return nil, fmt.Errorf("admin: events: %w", err)
+// loadAdminView reads /admin in a fixed number of queries, however many events the user has.
+func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (adminView, error) {
+	v := adminView{User: u}
+	roles, err := auth.ManagedEvents(ctx, q, u.ID, u.IsAdmin(), adminEventLimit)
+	if err != nil {
+		return v, err
 	}
-	out := make([]*event.Event, 0, len(slugs))
-	for _, slug := range slugs {
-		e, err := event.BySlug(ctx, q, slug)
-		if err != nil {
-			return nil, err
+	ids := make([]int64, len(roles))
+	role := make(map[int64]string, len(roles))
+	for i, r := range roles {
+		ids[i], role[r.EventID] = r.EventID, r.Role
+	}
+	events, err := event.ByIDs(ctx, q, ids)
+	if err != nil {
+		return v, err
+	}
+	counts, err := registration.CountsOfEvents(ctx, q, ids)
+	if err != nil {
+		return v, err
+	}
+	for _, e := range events {
+		if role[e.ID] == auth.EventModerator && !u.IsAdmin() {
+			v.Moderated = append(v.Moderated, e)
+			continue
 		}
-		out = append(out, e)
+		n := counts[e.ID]
+		v.Events = append(v.Events, adminEvent{Event: e, Counts: n, SeatsLeft: n.SeatsLeft(e.Capacity)})
 	}
-	return out, nil
+	if u.IsAdmin() {
+		if v.Audit, err = audit.Recent(ctx, q, 50); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
 }
 
-func (s *Server) eventDashboardPage(c *gin.Context) {
-	e, err := s.eventFor(c, needOrganizer)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) eventDashboardPage(c *gin.Context, e *event.Event) {
 	s.renderDashboard(c, http.StatusOK, e, c.Query("done"), "", nil)
 }
 
@@ -135,7 +134,7 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 		Ended: e.Status == event.StatusPublished && !s.now().Before(e.EndsAt)}
 	d.Event = e
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	if err := s.loadDashboard(ctx, &d, after); err != nil {
+	if err := s.loadDashboard(ctx, &d, after, pageLang(c)); err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -155,7 +154,7 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 }
 
 // loadDashboard reads what the dashboard shows, one query after the other.
-func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int64) error {
+func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int64, lang string) error {
 	e := d.Event
 	var err error
 	if d.Counts, err = registration.CountsOf(ctx, s.pool, e.ID); err != nil {
@@ -178,7 +177,7 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if err != nil {
 		return err
 	}
-	d.Timeline = timelineChart(days)
+	d.Timeline = timelineChart(days, lang)
 	answers, err := registration.AnswerCounts(ctx, s.pool, e)
 	if err != nil {
 		return err

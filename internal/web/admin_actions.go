@@ -41,21 +41,15 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		{"/followup", "followup.sent", s.followupAction},
 	}
 	for _, a := range actions {
-		admin.POST("/events/:slug"+a.path, s.audited(a.name), s.adminForm(a.name, a.do))
+		s.eventPageRoute(admin, "POST", "/events/:slug"+a.path, needOrganizer, s.adminForm(a.name, a.do), s.audited(a.name))
 	}
 }
 
 // adminForm runs an action: on success back to the dashboard, on bad input the dashboard again
 // with the problem, the edit form keeping what was typed.
-func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		e, err := s.eventFor(c, needOrganizer)
-		if err != nil {
-			s.pageError(c, err)
-			return
-		}
-		c.Set(eventKey, e)
-		err = do(c, e)
+func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *event.Event) {
+	return func(c *gin.Context, e *event.Event) {
+		err := do(c, e)
 		var invalid *domain.ValidationError
 		var conflict *domain.ConflictError
 		switch {

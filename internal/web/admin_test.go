@@ -85,3 +85,28 @@ func TestAdminDashboard(t *testing.T) {
 		t.Errorf("a stranger's dashboard: %d", res.StatusCode)
 	}
 }
+
+// A moderator's /admin leads to where they may go: the moderation and presenter pages of the
+// events they moderate, not the dashboard that would answer "Kein Zugriff".
+func TestAdminLeadsModeratorsToModeration(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	loadDemo(t, h)
+	ctx := context.Background()
+	e, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
+	eventUser(t, h.pool, e.ID, "moderation@example.org", auth.EventModerator)
+	list := body(h.getPage("/admin", h.login("moderation@example.org", testPassword)))
+	for _, want := range []string{"Zu moderieren", e.Title, `href="/events/` + e.Slug + `/moderate"`, `href="/events/` + e.Slug + `/present"`} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the moderator's /admin lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{`href="/admin/events/` + e.Slug + `"`, "Sie organisieren noch keine Veranstaltung", demo.WebsessionSlug} {
+		if strings.Contains(list, unwanted) {
+			t.Errorf("the moderator's /admin shows %q", unwanted)
+		}
+	}
+	if res := h.getPage("/events/"+e.Slug+"/moderate", h.login("moderation@example.org", testPassword)); res.StatusCode != http.StatusOK {
+		t.Errorf("the moderation page for its moderator: %d", res.StatusCode)
+	}
+}

@@ -213,6 +213,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			for _, problem := range missingParts(t, p.who, kern) {
 				t.Error(problem)
 			}
+			for _, problem := range overlaps(t, p.who) {
+				t.Errorf("at 1280 px %s", problem)
+			}
 			if shots != "" && p.name != "login" && p.name != "not-found" && p.name != "home" && !strings.HasPrefix(p.name, "join-") && p.name != "manage" {
 				shot, err := chromedp.Run(p.who, chromedp.CaptureScreenshot())
 				if err != nil {
@@ -226,6 +229,9 @@ func TestBrowserAccessibility(t *testing.T) {
 				do(t, p.who, "narrow the window", chromedp.EmulateViewport(width, 800))
 				if wide := eval[bool](t, p.who, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 					t.Errorf("at %d px the page scrolls sideways (%d px wide)", width, eval[int](t, p.who, `document.documentElement.scrollWidth`))
+				}
+				for _, problem := range overlaps(t, p.who) {
+					t.Errorf("at %d px %s", width, problem)
 				}
 			}
 			do(t, p.who, "back to the desktop", chromedp.EmulateViewport(1280, 900))
@@ -253,6 +259,35 @@ func missingParts(t *testing.T, ctx context.Context, kern []byte) []string {
 		}
 	}
 	return missing
+}
+
+// overlaps names the buttons and form controls drawn over visible text outside them: a button
+// that covers the end of a name, a label under a select.
+func overlaps(t *testing.T, ctx context.Context) []string {
+	t.Helper()
+	return eval[[]string](t, ctx, `(() => {
+		const texts = [];
+		const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		while (walker.nextNode()) {
+			const node = walker.currentNode, el = node.parentElement;
+			if (!node.textContent.trim() || !el || el.closest(".kern-sr-only, script, style") || !el.checkVisibility()) continue;
+			const range = document.createRange();
+			range.selectNodeContents(node);
+			for (const rect of range.getClientRects()) texts.push({node, rect});
+		}
+		const out = [];
+		for (const control of document.querySelectorAll("button, input:not([type=hidden]), select, textarea")) {
+			if (!control.checkVisibility()) continue; // e.g. in a closed <details>
+			// The control and what it draws: a label inside may reach beyond the control's box.
+			const boxes = [control, ...control.querySelectorAll("*")].map(e => e.getBoundingClientRect()).filter(b => b.width && b.height);
+			const covered = texts.find(({node, rect}) =>
+				!control.contains(node) && !(control.labels && [...control.labels].some(l => l.contains(node))) &&
+				boxes.some(box => Math.min(box.right, rect.right) - Math.max(box.left, rect.left) > 1 &&
+					Math.min(box.bottom, rect.bottom) - Math.max(box.top, rect.top) > 2));
+			if (covered) out.push((control.textContent.trim() || control.name || control.type) + " covers “" + covered.node.textContent.trim().slice(-40) + "”");
+		}
+		return out;
+	})()`)
 }
 
 // spreadsheetScreenshot writes the follow-up's attendee list as XLSX and has LibreOffice Calc

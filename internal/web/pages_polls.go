@@ -34,9 +34,9 @@ type pollForm struct {
 }
 
 func (s *Server) pollPageRoutes(pages *gin.RouterGroup) {
-	pages.POST("/events/:slug/polls/:id/answer", append(s.answerLimits(), s.answerPage)...)
-	pages.POST("/events/:slug/moderate/polls", privatePage, s.requireLogin, s.audited("poll.created"), s.createPollPage)
-	pages.POST("/events/:slug/moderate/polls/:id", privatePage, s.requireLogin, s.audited("poll.updated"), s.pollActionPage)
+	s.eventPageRoute(pages, "POST", "/events/:slug/polls/:id/answer", needNothing, s.answerPage, s.answerLimits()...)
+	s.eventPageRoute(pages, "POST", "/events/:slug/moderate/polls", needOrganizer, s.createPollPage, s.audited("poll.created"))
+	s.eventPageRoute(pages, "POST", "/events/:slug/moderate/polls/:id", needModerator, s.pollActionPage, s.audited("poll.updated"))
 }
 
 // loadPolls reads the polls a page shows, with their results and the viewer's answers.
@@ -81,12 +81,7 @@ func dashboardPolls(ctx context.Context, q sqlx.QueryerContext, e *event.Event) 
 }
 
 // answerPage takes an answer from a poll's form, which works without JavaScript.
-func (s *Server) answerPage(c *gin.Context) {
-	e, err := s.eventFor(c, needNothing)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) answerPage(c *gin.Context, e *event.Event) {
 	id, err := idParam(c)
 	if err != nil {
 		s.pageError(c, err)
@@ -144,13 +139,7 @@ func answerFromForm(c *gin.Context) (poll.Answer, bool) {
 }
 
 // createPollPage prepares a poll from the moderation page's form (organizers).
-func (s *Server) createPollPage(c *gin.Context) {
-	e, err := s.eventFor(c, needOrganizer)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	c.Set(eventKey, e)
+func (s *Server) createPollPage(c *gin.Context, e *event.Event) {
 	f := pollForm{Kind: c.PostForm("kind"), Question: c.PostForm("question"), Explanation: c.PostForm("explanation"),
 		Options: c.PostForm("options"), Scale: c.PostForm("scale")}
 	in := poll.Input{Kind: f.Kind, Question: f.Question, Explanation: f.Explanation}
@@ -193,13 +182,7 @@ var pollActions = map[string]func(*poll.Change){
 	"unpresent": func(ch *poll.Change) { ch.OnPresenter = ptr(false) },
 }
 
-func (s *Server) pollActionPage(c *gin.Context) {
-	e, err := s.eventFor(c, needModerator)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	c.Set(eventKey, e)
+func (s *Server) pollActionPage(c *gin.Context, e *event.Event) {
 	id, err := idParam(c)
 	if err != nil {
 		s.pageError(c, err)

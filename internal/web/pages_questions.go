@@ -47,12 +47,12 @@ type questionsView struct {
 
 func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
 	asks, votes := s.askLimits(), s.voteLimits()
-	pages.GET("/events/:slug/questions", s.withParticipant, s.audiencePage)
-	pages.POST("/events/:slug/questions", append(asks, s.askPage)...)
-	pages.POST("/events/:slug/questions/:id/vote", append(votes, s.votePage)...)
-	pages.GET("/events/:slug/moderate", privatePage, s.requireLogin, s.moderatePage)
-	pages.POST("/events/:slug/moderate/:id", privatePage, s.requireLogin, s.audited("question.moderated"), s.moderateAction)
-	pages.GET("/events/:slug/present", s.presentPage)
+	s.eventPageRoute(pages, "GET", "/events/:slug/questions", needNothing, s.audiencePage, s.withParticipant)
+	s.eventPageRoute(pages, "POST", "/events/:slug/questions", needNothing, s.askPage, asks...)
+	s.eventPageRoute(pages, "POST", "/events/:slug/questions/:id/vote", needNothing, s.votePage, votes...)
+	s.eventPageRoute(pages, "GET", "/events/:slug/moderate", needModerator, s.moderatePage)
+	s.eventPageRoute(pages, "POST", "/events/:slug/moderate/:id", needModerator, s.moderateAction, s.audited("question.moderated"))
+	s.eventPageRoute(pages, "GET", "/events/:slug/present", needNothing, s.presentPage)
 	s.pollPageRoutes(pages)
 }
 
@@ -69,12 +69,7 @@ func (s *Server) questionsView(c *gin.Context, e *event.Event) questionsView {
 	return v
 }
 
-func (s *Server) audiencePage(c *gin.Context) {
-	e, err := s.eventFor(c, needNothing)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) audiencePage(c *gin.Context, e *event.Event) {
 	s.renderAudience(c, http.StatusOK, s.questionsView(c, e))
 }
 
@@ -131,12 +126,7 @@ func (s *Server) renderAudience(c *gin.Context, status int, v questionsView) {
 }
 
 // askPage takes a question from the form, which works without JavaScript.
-func (s *Server) askPage(c *gin.Context) {
-	e, err := s.eventFor(c, needNothing)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) askPage(c *gin.Context, e *event.Event) {
 	v := s.questionsView(c, e)
 	v.Text, v.Author = c.PostForm("text"), c.PostForm("author_name")
 	q, err := qa.Ask(c.Request.Context(), s.pool, e, participantOf(c), v.Text, v.Author)
@@ -157,12 +147,7 @@ func (s *Server) askPage(c *gin.Context) {
 }
 
 // votePage gives or takes back the participant's vote, from the vote button.
-func (s *Server) votePage(c *gin.Context) {
-	e, err := s.eventFor(c, needNothing)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) votePage(c *gin.Context, e *event.Event) {
 	id, err := idParam(c)
 	if err != nil {
 		s.pageError(c, err)
@@ -183,12 +168,7 @@ func (s *Server) questionsPath(c *gin.Context, e *event.Event) string {
 	return "/events/" + e.Slug + "/questions?"
 }
 
-func (s *Server) moderatePage(c *gin.Context) {
-	e, err := s.eventFor(c, needModerator)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) moderatePage(c *gin.Context, e *event.Event) {
 	s.renderModerate(c, http.StatusOK, e, "")
 }
 
@@ -242,13 +222,7 @@ var moderateActions = map[string]func(*qa.Change){
 	"unanswered":  func(ch *qa.Change) { ch.Answered = ptr(false) },
 }
 
-func (s *Server) moderateAction(c *gin.Context) {
-	e, err := s.eventFor(c, needModerator)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	c.Set(eventKey, e)
+func (s *Server) moderateAction(c *gin.Context, e *event.Event) {
 	id, err := idParam(c)
 	if err != nil {
 		s.pageError(c, err)
@@ -284,17 +258,13 @@ func (s *Server) moderateAction(c *gin.Context) {
 }
 
 // presentPage shows the highlighted question, large, for screen sharing.
-func (s *Server) presentPage(c *gin.Context) {
-	e, err := s.eventFor(c, needNothing)
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
+func (s *Server) presentPage(c *gin.Context, e *event.Event) {
 	v := s.questionsView(c, e)
 	if err := s.startStream(c, &v); err != nil {
 		s.pageError(c, err)
 		return
 	}
+	var err error
 	if v.Highlighted, err = qa.Highlighted(c.Request.Context(), s.pool, e.ID); err != nil {
 		s.pageError(c, err)
 		return

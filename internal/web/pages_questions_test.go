@@ -125,6 +125,11 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 		if !strings.Contains(page, "&lt;b&gt;fett&lt;/b&gt;") || strings.Contains(page, "<b>fett</b>") {
 			t.Errorf("%s does not show the approved question escaped", path)
 		}
+		// The presenter screen is shared as it is: the question alone, no site header or footer.
+		framed := strings.Contains(page, `class="podium-header"`) && strings.Contains(page, "Impressum")
+		if presenter := strings.HasSuffix(path, "/present"); framed == presenter {
+			t.Errorf("%s: site header and footer shown: %v", path, framed)
+		}
 	}
 	res = h.postPage(base+"/questions/"+id+"/vote", url.Values{"vote": {"add"}}, participant)
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(body(h.getPage(base+"/questions", participant)), "1 Stimme") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestPermissionTable(t *testing.T) {
 	}
 	checked := 0
 	for _, route := range srv.Permissions() {
-		if route.Need == auth.NeedNothing {
+		if route.Need == auth.NeedNothing || route.Page {
 			continue
 		}
 		checked++
@@ -85,4 +86,72 @@ func TestPermissionTable(t *testing.T) {
 		t.Errorf("only %d protected routes found", checked)
 	}
 	t.Logf("%d protected routes, %d callers each", checked, len(callers))
+	checkPagePermissions(t, h, srv, a, map[string]*auth.User{"organizer": organizer, "moderator": moderator, "other": other})
+}
+
+// The same table for the pages of an event, with the browser's session cookie: a visitor without
+// a login is sent to the login page, the others get the "Kein Zugriff" page (403) unless their
+// role allows the page.
+func checkPagePermissions(t *testing.T, h *harness, srv *web.Server, a *event.Event, users map[string]*auth.User) {
+	ctx := context.Background()
+	adminUser, _ := h.user("admin-pages@example.org", "admin")
+	users["admin"] = adminUser
+	cookies := map[string]string{}
+	for name, u := range users {
+		secret, err := auth.CreateSession(ctx, h.pool, u.ID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookies[name] = secret
+	}
+	callers := []struct {
+		name, cookie string
+		allowed      func(auth.Need) bool
+	}{
+		{"no login", "", nil},
+		{"an ended session", "not-a-session", nil},
+		{"the organizer of another event", cookies["other"], func(auth.Need) bool { return false }},
+		{"a moderator of the event", cookies["moderator"], func(n auth.Need) bool { return n == auth.NeedModerator }},
+		{"an organizer of the event", cookies["organizer"], func(auth.Need) bool { return true }},
+		{"an admin", cookies["admin"], func(auth.Need) bool { return true }},
+	}
+	checked := 0
+	for _, route := range srv.Permissions() {
+		if route.Need == auth.NeedNothing || !route.Page {
+			continue
+		}
+		checked++
+		path := strings.NewReplacer(":slug", a.Slug, ":user_id", "999999", ":id", "999999").Replace(route.Path)
+		for _, c := range callers {
+			req := httptest.NewRequest(route.Method, path, nil)
+			if route.Method == "POST" {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if c.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: "podium_session", Value: c.cookie})
+			}
+			rec := httptest.NewRecorder()
+			h.handler.ServeHTTP(rec, req)
+			code, location := rec.Code, rec.Header().Get("Location")
+			toLogin := code == http.StatusSeeOther && strings.HasPrefix(location, "/login?next=")
+			var ok bool
+			switch {
+			case c.allowed == nil:
+				ok = toLogin
+			case !c.allowed(route.Need):
+				ok = code == http.StatusForbidden && strings.Contains(rec.Body.String(), "Kein Zugriff")
+			case route.Method == "GET":
+				ok = code == http.StatusOK
+			default:
+				ok = !toLogin && code != http.StatusForbidden && code < 500
+			}
+			if !ok {
+				t.Errorf("page %s %s by %s: %d %s", route.Method, route.Path, c.name, code, location)
+			}
+		}
+	}
+	if checked < 15 {
+		t.Errorf("only %d protected pages found", checked)
+	}
+	t.Logf("%d protected pages, %d callers each", checked, len(callers))
 }

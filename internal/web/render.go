@@ -109,8 +109,13 @@ type view struct {
 	Path        string // the current path, for the language switch
 	Canonical   string // this page's address, in its language
 	Description string // for search results and link previews
-	Page        any
+	// Bare pages are shared on screen: no site header, language switch or footer around them.
+	Bare bool
+	Page any
 }
+
+// barePages are the pages rendered without the site's frame.
+var barePages = map[string]bool{"present": true}
 
 // aboutEvent is a page about one event: its subtitle describes the page.
 type aboutEvent interface{ about() *event.Event }
@@ -145,7 +150,9 @@ func (s *Server) pageView(c *gin.Context, title string, page any) view {
 // half a page under a 200 (gin's c.HTML sends what it has).
 func (s *Server) renderPage(c *gin.Context, status int, name, title string, page any) {
 	var buf bytes.Buffer
-	err := s.pages.execute(&buf, name, s.pageView(c, title, page))
+	v := s.pageView(c, title, page)
+	v.Bare = barePages[name]
+	err := s.pages.execute(&buf, name, v)
 	if err == nil {
 		s.writeBody(c, status, "text/html; charset=utf-8", buf.Bytes())
 		return
