@@ -178,11 +178,11 @@ func TestMessagesAPI(t *testing.T) {
 		t.Errorf("preview: %d %s", rec.Code, rec.Body)
 	}
 	for body, field := range map[string]string{
-		`{"group": "everyone", "subject": "a", "text": "b"}`:    "group",
-		`{"group": "confirmed", "subject": "", "text": "b"}`:    "subject",
+		`{"group": "everyone", "subject": "a", "text": "b"}`:     "group",
+		`{"group": "confirmed", "subject": "", "text": "b"}`:     "subject",
 		`{"group": "confirmed", "subject": "a\nb", "text": "b"}`: "subject",
-		`{"group": "confirmed", "subject": "a", "text": ""}`:    "text",
-		`{"group": "confirmed", "subject": "a", "bcc": "x"}`:    "bcc",
+		`{"group": "confirmed", "subject": "a", "text": ""}`:     "text",
+		`{"group": "confirmed", "subject": "a", "bcc": "x"}`:     "bcc",
 	} {
 		if p := expectProblem(t, h.do("POST", path, token, body), http.StatusUnprocessableEntity); !p.names(field) {
 			t.Errorf("%s: fields %v, want %s", body, p.fields(), field)
