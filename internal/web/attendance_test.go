@@ -313,3 +313,37 @@ func TestAttendanceAndMessagePagesNeedTheOrganizer(t *testing.T) {
 		t.Errorf("%d refused or empty requests were audited", n)
 	}
 }
+
+// The pages speak English with ?lang=en, and no message id shows instead of a text.
+func TestAttendanceAndMessagePagesInEnglish(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	loadDemo(t, h)
+	e, _ := event.BySlug(context.Background(), h.pool, demo.FollowUpSlug)
+	eventUser(t, h.pool, e.ID, "orga@example.org", auth.EventOrganizer)
+	seated(t, h.pool, e, guest{"Hannah Groß", "hannah@freiburg.example", "", "en"})
+	session := h.login("orga@example.org", testPassword)
+	base := "/admin/events/" + demo.FollowUpSlug
+	unresolved := regexp.MustCompile(`\b(attendance|notice|conflict|problem)\.[a-z_]+\b[^.]`)
+	pages := map[string]string{
+		base + "/attendance?lang=en": "Record attendance",
+		base + "/message?lang=en":    "Message to attendees",
+	}
+	for path, want := range pages {
+		page := body(h.getPage(path, session))
+		if !strings.Contains(page, want) || !strings.Contains(page, `lang="en"`) {
+			t.Errorf("%s lacks %q", path, want)
+		}
+		for _, m := range unresolved.FindAllString(page, -1) {
+			if !strings.HasPrefix(m, "attendance.js") {
+				t.Errorf("%s shows the id %q", path, m)
+			}
+		}
+	}
+	preview := body(h.postPage(base+"/message/preview?lang=en", url.Values{"group": {"confirmed"}, "subject": {"Link"}, "text": {"New link."}}, session))
+	for _, want := range []string{"The message goes to 1 person.", "In English: 1.", "Hello Jane Doe,", "Send to 1 person now"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("the English preview lacks %q", want)
+		}
+	}
+}
