@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/followup"
 	"github.com/podium-events/podium/internal/i18n"
+	"github.com/podium-events/podium/internal/notice"
 	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/internal/registration"
@@ -38,6 +40,8 @@ type Message struct {
 	Event     *event.Event
 	Agenda    []panel.AgendaItem
 	Now       time.Time
+	// Notice is the notice a mail of outbox.KindNotice carries.
+	Notice *notice.Notice
 }
 
 // Renderer turns an outbox entry into a mail: texts from the message catalogs, plain text and
@@ -78,12 +82,30 @@ type content struct {
 	// Sections are blocks of lines under a title, below a heading (the poll results).
 	SectionsTitle string
 	Sections      []followup.PollSummary
-	Footer        string
+	// Text is the organizers' own words (a notice), as they typed them.
+	Text   string
+	Footer string
+}
+
+// Paragraphs are the lines of Text by paragraph, for the HTML body, which shows a blank line as
+// a new paragraph and a line break as a line break.
+func (c content) Paragraphs() [][]string {
+	var out [][]string
+	for _, p := range strings.Split(c.Text, "\n\n") {
+		if p = strings.Trim(p, "\n"); p != "" {
+			out = append(out, strings.Split(p, "\n"))
+		}
+	}
+	return out
 }
 
 // Render builds the mail of one outbox entry on its own; a worker renders many with a Batch.
 func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
-	return rd.Batch(m.Event, m.Agenda, m.Now).Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient)
+	b := rd.Batch(m.Event, m.Agenda, m.Now)
+	if m.Kind == outbox.KindNotice {
+		return b.RenderNotice(m.OutboxID, m.MessageID, m.Notice, m.Recipient)
+	}
+	return b.Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient)
 }
 
 // Batch renders the mails about one event, as it is at now, to any number of recipients, one
@@ -97,10 +119,13 @@ type Batch struct {
 	agenda []panel.AgendaItem
 	now    time.Time
 	loc    *time.Location
-	shared map[string]*shared // by kind, language and status
+	shared map[string]*shared // by kind, language, status (and notice)
 	// Followup is what the event's mail after it includes; the worker sets it before it renders
 	// such a mail.
 	Followup *followup.Followup
+	// Notices are the notices of the event by id; the worker adds each before it renders its
+	// first mail.
+	Notices map[int64]*notice.Notice
 	// markers mark, by slot, where a recipient's greeting and tokens go: random letters and
 	// digits, which no template escapes and nobody can type into a name or title.
 	markers [slots]string
@@ -174,7 +199,7 @@ func (b body) writer(fills [slots]string) func(io.Writer) (int64, error) {
 
 // Batch returns a batch renderer for mails about e.
 func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Time) *Batch {
-	b := &Batch{rd: rd, e: e, agenda: agenda, now: now, loc: e.Zone(), shared: map[string]*shared{}}
+	b := &Batch{rd: rd, e: e, agenda: agenda, now: now, loc: e.Zone(), shared: map[string]*shared{}, Notices: map[int64]*notice.Notice{}}
 	for s, name := range [slots]string{"greeting", "token", "join"} {
 		b.markers[s] = "podium" + randomHex(12) + name
 	}
@@ -185,9 +210,25 @@ func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Ti
 // an update carries it with the new SEQUENCE, and a cancellation removes the entry from the
 // calendar of whoever had a seat.
 func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient) (*gomail.Msg, error) {
+	if kind == outbox.KindNotice {
+		return nil, fmt.Errorf("mail: a notice's mail is rendered with RenderNotice")
+	}
+	return b.render(outboxID, messageID, kind, nil, r)
+}
+
+// RenderNotice builds the mail of one outbox entry that carries notice n: the organizers' words
+// in the frame of the recipient's language.
+func (b *Batch) RenderNotice(outboxID int64, messageID string, n *notice.Notice, r *registration.Recipient) (*gomail.Msg, error) {
+	if n == nil {
+		return nil, fmt.Errorf("mail: the notice of this message does not exist")
+	}
+	return b.render(outboxID, messageID, outbox.KindNotice, n, r)
+}
+
+func (b *Batch) render(outboxID int64, messageID, kind string, n *notice.Notice, r *registration.Recipient) (*gomail.Msg, error) {
 	rd := b.rd
 	lang := i18n.Lang(r.Language)
-	sh, err := b.bodies(kind, lang, r.Status)
+	sh, err := b.bodies(kind, lang, r.Status, n)
 	if err != nil {
 		return nil, err
 	}
@@ -226,15 +267,21 @@ func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.R
 }
 
 // bodies returns the subject and bodies that the mails of one kind, language and recipient
-// status share, rendering them the first time.
-func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
+// status share (and of one notice, for a notice's), rendering them the first time.
+func (b *Batch) bodies(kind, lang, status string, n *notice.Notice) (*shared, error) {
 	key := kind + "/" + lang + "/" + status
+	if n != nil {
+		key += "/" + strconv.FormatInt(n.ID, 10)
+	}
 	if sh, ok := b.shared[key]; ok {
 		return sh, nil
 	}
 	rd, e, loc := b.rd, b.e, b.loc
 	t := func(id string, data map[string]any) string { return rd.messages.T(lang, id, data) }
 	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang), "Time": i18n.Clock(e.StartsAt, loc, lang)}
+	if n != nil {
+		data["Subject"] = n.Subject
+	}
 	c := content{
 		Lang:        lang,
 		Subject:     t("mail."+kind+".subject", data),
@@ -244,7 +291,7 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 		EventURL:    rd.link("/events/" + e.Slug),
 		ManageLabel: t("mail.manage", nil),
 		ManageURL:   rd.link("/r/" + b.markers[tokenSlot]),
-		Footer:      t("mail.footer", nil),
+		Footer:      t(footerID(kind), data),
 		Facts: [][2]string{
 			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
 			{t("mail.timezone", nil), e.Timezone},
@@ -255,6 +302,9 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 	}
 	if kind == outbox.KindConfirm || kind == outbox.KindUpdated && status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.markers[tokenSlot]+"/confirm")
+	}
+	if n != nil {
+		c.Text = n.Text
 	}
 	if f := b.Followup; kind == outbox.KindFollowup && f != nil {
 		if f.Certificates {
@@ -270,7 +320,9 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 	// Only people holding a seat when the mail goes out get a join link, and Outlook shows this
 	// body rather than the invite's description, so the link is here as well. It is their
 	// personal link, never the meeting's own URL, which a forwarded mail would hand to anyone.
-	if status == "confirmed" && (inviteMethod(kind, status, false) == "REQUEST" || kind == outbox.KindReminder) && e.OnlineURL != "" {
+	// A notice before the end of the event may be the very reason to look for the link.
+	writesBefore := kind == outbox.KindReminder || kind == outbox.KindNotice && b.now.Before(e.EndsAt)
+	if status == "confirmed" && (inviteMethod(kind, status, false) == "REQUEST" || writesBefore) && e.OnlineURL != "" {
 		c.JoinLabel, c.JoinURL = t("mail.join.personal", nil), rd.joinLink(b.markers[joinSlot])
 	}
 
@@ -285,6 +337,42 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 		text: cut(text.String(), b.markers), html: cut(html.String(), b.markers)}
 	b.shared[key] = sh
 	return sh, nil
+}
+
+// footerID picks the words under a mail: the organizers' notice says why it came, and that it is
+// about the registration, not a newsletter one could leave.
+func footerID(kind string) string {
+	if kind == outbox.KindNotice {
+		return "mail.notice.footer"
+	}
+	return "mail.footer"
+}
+
+// Preview is a mail as its recipients will read it, shown to the organizer who is about to
+// send it.
+type Preview struct {
+	Language string `json:"language"`
+	From     string `json:"from"`
+	Subject  string `json:"subject"`
+	Text     string `json:"text"`
+}
+
+// PreviewNotice renders the plain text of the mail of notice n as a recipient with status and
+// language lang reads it, greeted as name, with "…" where each person's own links carry their
+// secret.
+func (rd *Renderer) PreviewNotice(e *event.Event, n *notice.Notice, lang, status, name string, now time.Time) (Preview, error) {
+	lang = i18n.Lang(lang)
+	sh, err := rd.Batch(e, nil, now).bodies(outbox.KindNotice, lang, status, n)
+	if err != nil {
+		return Preview{}, err
+	}
+	greeting := rd.messages.T(lang, "mail.greeting", map[string]any{"Name": name})
+	var text strings.Builder
+	if _, err := sh.text.writer([slots]string{greeting, "…", "…"})(&text); err != nil {
+		return Preview{}, err
+	}
+	from := rd.sender(e, lang)
+	return Preview{Language: lang, From: from.Name + " <" + from.Address + ">", Subject: sh.subject, Text: text.String()}, nil
 }
 
 // inviteMethod is the iCalendar method a mail carries, or "" for none. An invite, which holds

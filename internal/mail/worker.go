@@ -18,8 +18,10 @@ import (
 	gomail "github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/followup"
+	"github.com/podium-events/podium/internal/notice"
 	"github.com/podium-events/podium/internal/outbox"
 	"github.com/podium-events/podium/internal/panel"
 	"github.com/podium-events/podium/internal/registration"
@@ -322,6 +324,16 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([
 				return nil, err
 			}
 		}
+		if m.Kind == outbox.KindNotice {
+			n, err := ev.batch.notice(ctx, w.Pool, m.NoticeID)
+			if err != nil {
+				return nil, err
+			}
+			if n != nil && !n.StillFor(r.Status) {
+				j.skip = errNoLongerApplies
+				continue
+			}
+		}
 		if !stillApplies(m.Kind, r.Status, ev.e, now) {
 			j.skip = errNoLongerApplies
 			continue
@@ -330,6 +342,26 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([
 		j.msg, j.skip = renderSafely(ev.batch, m, r)
 	}
 	return jobs, nil
+}
+
+// notice returns the notice of a message, looking it up the first time; nil when the message
+// names none, which cannot be rendered.
+func (b *Batch) notice(ctx context.Context, q sqlx.QueryerContext, id *int64) (*notice.Notice, error) {
+	if id == nil {
+		return nil, nil
+	}
+	if n, ok := b.Notices[*id]; ok {
+		return n, nil
+	}
+	n, err := notice.ByID(ctx, q, *id)
+	if errors.Is(err, domain.ErrNotFound) {
+		n, err = nil, nil // deleted with its event meanwhile: the message cannot be rendered
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.Notices[*id] = n
+	return n, nil
 }
 
 // programme is an event as the directory told it, with the renderer of its mails.
@@ -407,7 +439,15 @@ func renderSafely(b *Batch, m outbox.Message, r *registration.Recipient) (msg *g
 			err = &unsendableError{fmt.Errorf("panic: %v", v)}
 		}
 	}()
-	msg, err = b.Render(m.ID, m.MessageID, m.Kind, r)
+	if m.Kind == outbox.KindNotice {
+		var n *notice.Notice
+		if m.NoticeID != nil {
+			n = b.Notices[*m.NoticeID]
+		}
+		msg, err = b.RenderNotice(m.ID, m.MessageID, n, r)
+	} else {
+		msg, err = b.Render(m.ID, m.MessageID, m.Kind, r)
+	}
 	if err != nil {
 		return nil, &unsendableError{err}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/podium-events/podium/internal/domain"
 )
@@ -72,4 +73,29 @@ func Requeue(ctx context.Context, q sqlx.ExtContext, recipients Query, id int64)
 		return &domain.ConflictError{Message: "only a failed message of this event, to someone whose data still exists, can be retried"}
 	}
 	return nil
+}
+
+// NoticeCounts counts the messages of each notice by state, as Counts does: queued, retrying,
+// sent, failed, dropped. A notice none of whose messages exists any more (their recipients
+// erased their data) has no entry.
+func NoticeCounts(ctx context.Context, q sqlx.QueryerContext, noticeIDs []int64) (map[int64]map[string]int, error) {
+	var rows []struct {
+		NoticeID int64  `db:"notice_id"`
+		State    string `db:"state"`
+		N        int    `db:"n"`
+	}
+	query := `SELECT notice_id, CASE WHEN status = 'queued' AND attempts > 0 THEN 'retrying' ELSE status END AS state, count(*) AS n
+		FROM outbox WHERE notice_id = ANY($1)
+		GROUP BY 1, 2`
+	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Array(noticeIDs)); err != nil {
+		return nil, fmt.Errorf("outbox: notice counts: %w", err)
+	}
+	out := map[int64]map[string]int{}
+	for _, r := range rows {
+		if out[r.NoticeID] == nil {
+			out[r.NoticeID] = map[string]int{}
+		}
+		out[r.NoticeID][r.State] = r.N
+	}
+	return out, nil
 }

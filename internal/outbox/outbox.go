@@ -26,6 +26,7 @@ const (
 	KindEventCancelled = "event_cancelled" // the event will not take place
 	KindReminder       = "reminder"        // the event begins soon
 	KindFollowup       = "followup"        // thank you, after the event: certificate, poll results, survey
+	KindNotice         = "notice"          // the organizers' own words about the registration (package notice)
 )
 
 // Query is a SELECT of another package, over its own tables, that an outbox statement embeds.
@@ -101,6 +102,21 @@ func scheduleSQL(kind, due string) string {
 		SELECT ` + pq.QuoteLiteral(kind) + ` || ':' || d.registration_id || d.occasion, ` + pq.QuoteLiteral(kind) + `, d.registration_id, d.due_at
 		FROM ` + due + ` AS d
 		ON CONFLICT (dedupe_key) DO NOTHING`
+}
+
+// EnqueueNotice queues the mail of a notice, due at once, for each registration that recipients
+// yields (column registration_id), once per person and notice, and returns how many it queued.
+// The row names the notice, whose words the worker looks up when it sends.
+func EnqueueNotice(ctx context.Context, q sqlx.ExtContext, noticeID int64, recipients Query) (int64, error) {
+	query, args := recipients.embed(`INSERT INTO outbox (dedupe_key, kind, registration_id, notice_id)
+		SELECT 'registration:' || r.registration_id || ':notice:' || $%[2]d::bigint, 'notice', r.registration_id, $%[2]d
+		FROM (%[1]s) AS r
+		ON CONFLICT (dedupe_key) DO NOTHING`, noticeID)
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: enqueue notice: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // Withdraw removes the queued messages of kind to the registrations that recipients yields

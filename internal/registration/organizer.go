@@ -96,7 +96,7 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 // waitlist); the people promoted are returned.
 func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string, now time.Time) (out *Registration, promoted []Registration, err error) {
 	if r.Status == StatusCancelled {
-		return nil, nil, &domain.ConflictError{Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
+		return nil, nil, &domain.ConflictError{Code: "reinstate_instead", Field: "status", Message: "a cancelled registration comes back only by reinstating it (POST .../registrations/{id}/reinstate)"}
 	}
 	if r.Status == StatusConfirmed {
 		if err := freeSeat(ctx, tx, e.ID); err != nil {

@@ -51,8 +51,10 @@ type eventDashboard struct {
 	Members    []auth.Member
 	Mail       map[string]int
 	FailedMail []outbox.Delivery
-	Audit      []audit.Entry
-	Form       editForm
+	// Notices are the messages organizers wrote to attendees, with the state of their mails.
+	Notices []sentNotice
+	Audit   []audit.Entry
+	Form    editForm
 	// Ended offers what comes after the event: the attendance certificates, the mail after it
 	// and the survey's answers.
 	Ended         bool
@@ -70,6 +72,8 @@ func (s *Server) adminRoutes(pages *gin.RouterGroup) {
 	admin.GET("", s.adminPage)
 	s.eventPageRoute(admin, "GET", "/events/:slug", needOrganizer, s.eventDashboardPage)
 	s.adminActionRoutes(admin)
+	s.attendancePageRoutes(admin)
+	s.noticePageRoutes(admin)
 }
 
 // adminEventLimit is how many events /admin lists, newest first.
@@ -199,6 +203,9 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 		return err
 	}
 	if d.FailedMail, err = outbox.Deliveries(ctx, s.pool, registration.Recipients(e.ID), "failed", 50); err != nil {
+		return err
+	}
+	if d.Notices, err = s.sentNotices(ctx, e.ID); err != nil {
 		return err
 	}
 	d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50)

@@ -38,6 +38,7 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		{"/members/:user_id/delete", "member.removed", s.removeMemberAction},
 		{"/mail/:id/retry", "mail.retried", s.retryMailAction},
 		{"/registrations/:id", "registration.changed", s.changeRegistrationAction},
+		{"/registrations/:id/reinstate", "registration.reinstated", s.reinstateAction},
 		{"/followup", "followup.sent", s.followupAction},
 	}
 	for _, a := range actions {
@@ -66,10 +67,19 @@ func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *even
 		case err != nil:
 			s.pageError(c, err)
 		default:
-			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+name)
+			done := name
+			if outcome := c.GetString(doneKey); outcome != "" {
+				done = outcome
+			}
+			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+done)
 		}
 	}
 }
+
+// doneKey names what an action's success message should say when it depends on the outcome
+// (a reinstated registration got a seat, or a place on the waitlist); by default the action's
+// name does.
+const doneKey = "done"
 
 // submittedForm keeps the edit form's values after a failed edit.
 func submittedForm(c *gin.Context, action string) *editForm {
@@ -211,4 +221,20 @@ func (s *Server) changeRegistrationAction(c *gin.Context, e *event.Event) error 
 	}
 	_, err = registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	return err
+}
+
+// reinstateAction takes back the cancellation of a registration: a seat if one is free, else
+// the waitlist.
+func (s *Server) reinstateAction(c *gin.Context, e *event.Event) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := registration.Reinstate(c.Request.Context(), s.pool, e, id, s.now())
+	if err != nil {
+		return err
+	}
+	auditNote(c, "status="+r.Status)
+	c.Set(doneKey, "registration.reinstated."+r.Status)
+	return nil
 }

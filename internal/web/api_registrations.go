@@ -196,3 +196,20 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 	}
 	s.writeJSON(c, http.StatusOK, r)
 }
+
+// reinstateRegistration takes back the cancellation of a registration: it gets a seat if one is
+// free, else a place on the waitlist; 409 when the event is full and has no waitlist.
+func (s *Server) reinstateRegistration(c *gin.Context, e *event.Event) {
+	id, err := idParam(c)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	r, err := registration.Reinstate(c.Request.Context(), s.pool, e, id, s.now())
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	auditNote(c, "status="+r.Status)
+	s.writeJSON(c, http.StatusOK, r)
+}

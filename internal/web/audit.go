@@ -23,7 +23,7 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
 		u := currentUser(c)
-		if u == nil || c.Writer.Status() >= 400 {
+		if u == nil || c.Writer.Status() >= 400 || c.GetBool(auditSkipKey) {
 			return
 		}
 		entry := audit.Entry{UserID: &u.ID, UserEmail: u.Email, Action: action}
@@ -40,10 +40,26 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 		if c.Request.Method == http.MethodGet {
 			entry.Detail += auditedQuery(c)
 		}
+		if note := c.GetString(auditNoteKey); note != "" {
+			entry.Detail += " " + note
+		}
 		if err := audit.Record(c.Request.Context(), s.pool, entry); err != nil {
 			s.log.ErrorContext(c.Request.Context(), "audit log", "request_id", requestID(c), "error", err)
 		}
 	}
+}
+
+// auditNoteKey holds what an action adds to its audit entry (see auditNote); auditSkipKey marks
+// a request that succeeded without changing anything, which the log leaves out.
+const (
+	auditNoteKey = "audit_note"
+	auditSkipKey = "audit_skip"
+)
+
+// auditNote adds what an action did to its audit entry: counts and groups, never a person's
+// name or address, which would outlive their erasure in the log.
+func auditNote(c *gin.Context, note string) {
+	c.Set(auditNoteKey, note)
 }
 
 // auditedParams are the query parameters an audit entry keeps, because they say what was done

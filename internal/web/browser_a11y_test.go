@@ -142,6 +142,18 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Hannah came: the attendance list shows a ticked box. Jana cancelled: her row offers to
+	// reinstate her.
+	if _, err := registration.SetAttendance(ctx, pool, e.ID, []int64{seated.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, janaToken, err := registration.Register(ctx, pool, key, e, registration.Input{Name: "Jana Kranz", Email: "jana@kreis-wesel.example", Consent: true}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := registration.Cancel(ctx, pool, janaToken, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -160,6 +172,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](byLabel("Welcher Kommunentyp")+`.value = "Die Optimierer"`),
 			chromedp.Evaluate[chromedp.Void](byLabel("Ich bin mit")+".click()"),
 			press(`form button[type="submit"]`), waitFor(`location.pathname.endsWith("/registered")`))
+	}
+	// The message page as the organizer checks a message before sending it.
+	previewed := func() {
+		do(t, organizer, "write a message and preview it", chromedp.EmulateViewport(1280, 900),
+			chromedp.Navigate(srv.URL+"/admin/events/"+demo.FollowUpSlug+"/message"),
+			fill("Betreff", "Technik-Check vor der Folgesitzung"),
+			fill("Nachricht", "Bitte testen Sie vorab Ton und Kamera. Der Raum öffnet 15 Minuten vor Beginn; wir helfen Ihnen dort gern."),
+			press(`form[action$="/message/preview"] button`), waitFor(`!!document.getElementById("vorschau")`))
 	}
 	pages := []struct {
 		name, path string
@@ -191,6 +211,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"admin", "/admin", organizer, nil},
 		{"admin-event", "/admin/events/" + demo.FollowUpSlug, organizer, nil},
 		{"admin-after", "/admin/events/" + demo.WebsessionSlug, organizer, nil},
+		{"attendance", "/admin/events/" + demo.FollowUpSlug + "/attendance?status=all", organizer, nil},
+		{"message", "", organizer, previewed},
+		{"reinstate", "/admin/events/" + demo.FollowUpSlug + "?status=cancelled#anmeldungen", organizer, nil},
 	}
 	kern, err := fs.ReadFile(templates.FS, "static/kern/kern.css")
 	if err != nil {

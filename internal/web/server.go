@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	netmail "net/mail"
 	"net/netip"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/podium-events/podium/internal/config"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/legal"
+	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/poll"
 	"github.com/podium-events/podium/internal/qa"
 )
@@ -37,8 +39,10 @@ type Server struct {
 	compress func(http.Handler) http.HandlerFunc
 	messages *i18n.Bundle
 	calendar *calendar.Builder
-	hub      *qa.Hub
-	streams  *streamLimits
+	// mail renders mails for organizers to look at before they send them (the worker sends).
+	mail    *mail.Renderer
+	hub     *qa.Hub
+	streams *streamLimits
 	// newcomers keeps the questions page as people arriving see it, rendered once per change.
 	newcomers audienceCache
 	// legal are the Impressum, privacy and accessibility statements; consent what the
@@ -79,6 +83,13 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return !strings.HasPrefix(ct, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
 	}))
 	if err != nil {
+		return nil, err
+	}
+	from := cfg.MailFrom
+	if from == nil {
+		from = &netmail.Address{Name: "Podium", Address: "podium@" + cfg.BaseURL.Hostname()}
+	}
+	if s.mail, err = mail.NewRenderer(messages, cfg.BaseURL, from); err != nil {
 		return nil, err
 	}
 	if err := s.loadLegal(); err != nil {
@@ -188,6 +199,9 @@ func (s *Server) routes() {
 	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate), s.registering.inTurn)
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
+	s.eventRoute(api, "POST", "/events/:slug/registrations/:id/reinstate", needOrganizer, s.reinstateRegistration, s.audited("registration.reinstated"))
+	s.attendanceRoutes(api)
+	s.noticeRoutes(api)
 	s.followupRoutes(api, manage)
 	s.questionRoutes(e, api)
 	s.pollRoutes(api)
