@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,15 +22,37 @@ import (
 func (s *Server) eventPageRoutes(admin *gin.RouterGroup) {
 	admin.GET("/events/new", s.eventNewPage)
 	admin.POST("/events/new", s.audited("event.created"), s.eventCreate)
-	admin.GET("/events/:slug/edit", s.eventEditPage)
-	admin.POST("/events/:slug/edit", s.audited("event.updated"), s.eventSave)
-	admin.GET("/events/:slug/duplicate", s.eventDuplicatePage)
-	admin.POST("/events/:slug/duplicate", s.audited("event.duplicated"), s.eventDuplicate)
-	admin.GET("/events/:slug/cancel", s.eventCancelPage)
-	admin.POST("/events/:slug/cancel", s.audited("event.cancelled"), s.eventCancel)
-	admin.GET("/events/:slug/delete", s.eventDeletePage)
-	admin.POST("/events/:slug/delete", s.audited("event.deleted"), s.eventDelete)
+	s.organizerPage(admin, "GET", "/events/:slug/edit", needOrganizer, s.eventEditPage)
+	s.organizerPage(admin, "POST", "/events/:slug/edit", needOrganizer, s.eventSave, s.audited("event.updated"))
+	s.organizerPage(admin, "GET", "/events/:slug/duplicate", needOrganizer, s.eventDuplicatePage)
+	s.organizerPage(admin, "POST", "/events/:slug/duplicate", needOrganizer, s.eventDuplicate, s.audited("event.duplicated"))
+	s.organizerPage(admin, "GET", "/events/:slug/cancel", needOrganizer, s.eventCancelPage)
+	s.organizerPage(admin, "POST", "/events/:slug/cancel", needOrganizer, s.eventCancel, s.audited("event.cancelled"))
+	s.organizerPage(admin, "GET", "/events/:slug/delete", needOrganizer, s.eventDeletePage)
+	s.organizerPage(admin, "POST", "/events/:slug/delete", needOrganizer, s.eventDelete, s.audited("event.deleted"))
 	s.formQuestionRoutes(admin)
+}
+
+// organizerPage registers a page of one event (/admin/events/:slug/...) with what its caller needs,
+// as eventRoute does for the API: the handler gets the event only when the caller may have it
+// for need, and PagePermissions lists the page for the permission table.
+func (s *Server) organizerPage(g *gin.RouterGroup, method, path string, need auth.Need, h func(*gin.Context, *event.Event), middleware ...gin.HandlerFunc) {
+	full := strings.TrimSuffix(g.BasePath(), "/") + path
+	s.pagePermissions = append(s.pagePermissions, RoutePermission{Method: method, Path: full, Need: need})
+	g.Handle(method, path, append(middleware, func(c *gin.Context) {
+		e, err := s.eventFor(c, need)
+		if err != nil {
+			s.pageError(c, err)
+			return
+		}
+		c.Set(eventKey, e)
+		h(c, e)
+	})...)
+}
+
+// PagePermissions lists every page of an event registered with organizerPage and what it needs.
+func (s *Server) PagePermissions() []RoutePermission {
+	return append([]RoutePermission(nil), s.pagePermissions...)
 }
 
 // eventFormView is the page that creates or changes an event.
@@ -40,17 +63,6 @@ type eventFormView struct {
 	Alerts  []string     // problems of no field: a stale copy, a cancelled event
 	Action  string
 	Version int64
-}
-
-// organizedEvent returns the request's event for its organizers, or shows why there is none.
-func (s *Server) organizedEvent(c *gin.Context) (*event.Event, bool) {
-	e, err := s.eventFor(c, needOrganizer)
-	if err != nil {
-		s.pageError(c, err)
-		return nil, false
-	}
-	c.Set(eventKey, e)
-	return e, true
 }
 
 // creator returns the user if they may create events, or shows that they may not.
@@ -99,11 +111,7 @@ func (s *Server) eventCreate(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, dashboardPath(e)+"?done=event.created")
 }
 
-func (s *Server) eventEditPage(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventEditPage(c *gin.Context, e *event.Event) {
 	if e.Status == event.StatusCancelled {
 		s.pageError(c, &domain.ConflictError{Code: "cancelled", Message: "a cancelled event cannot be changed"})
 		return
@@ -113,11 +121,7 @@ func (s *Server) eventEditPage(c *gin.Context) {
 
 // eventSave applies the edit form to the event as it is when the change commits, only if nobody
 // saved another version since the form was filled (it carries the version it was filled from).
-func (s *Server) eventSave(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventSave(c *gin.Context, e *event.Event) {
 	f := readEventForm(c)
 	updated, err := registration.ChangeEvent(c.Request.Context(), s.pool, e.ID, formVersion(c), func(current *event.Event) (event.Input, error) {
 		in := event.InputOf(current)
@@ -258,11 +262,7 @@ func duplicateControl(field string) string {
 	return ""
 }
 
-func (s *Server) eventDuplicatePage(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventDuplicatePage(c *gin.Context, e *event.Event) {
 	if _, ok := s.creator(c); !ok {
 		return
 	}
@@ -272,11 +272,7 @@ func (s *Server) eventDuplicatePage(c *gin.Context) {
 }
 
 // eventDuplicate copies the event to a new date as a draft and leads to the copy's dashboard.
-func (s *Server) eventDuplicate(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventDuplicate(c *gin.Context, e *event.Event) {
 	u, ok := s.creator(c)
 	if !ok {
 		return
@@ -318,11 +314,7 @@ func cancelControl(field string) string {
 	return ""
 }
 
-func (s *Server) eventCancelPage(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventCancelPage(c *gin.Context, e *event.Event) {
 	if e.Status != event.StatusPublished {
 		s.pageError(c, &domain.ConflictError{Code: "not_published", Message: "only a published event can be cancelled"})
 		return
@@ -332,11 +324,7 @@ func (s *Server) eventCancelPage(c *gin.Context) {
 
 // eventCancel cancels the event after the organizer ticked the confirmation; every registered
 // person gets the cancellation with the organizer's message.
-func (s *Server) eventCancel(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventCancel(c *gin.Context, e *event.Event) {
 	message := c.PostForm("message")
 	var err error
 	if c.PostForm("confirm") != "on" {
@@ -353,11 +341,7 @@ func (s *Server) eventCancel(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, dashboardPath(e)+"?done=event.cancelled")
 }
 
-func (s *Server) eventDeletePage(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventDeletePage(c *gin.Context, e *event.Event) {
 	if e.Status != event.StatusDraft {
 		s.pageError(c, &domain.ConflictError{Code: "only_drafts_deleted", Message: "only drafts can be deleted"})
 		return
@@ -367,11 +351,7 @@ func (s *Server) eventDeletePage(c *gin.Context) {
 }
 
 // eventDelete removes a draft, with its panel, agenda and questions, and leads to the list.
-func (s *Server) eventDelete(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) eventDelete(c *gin.Context, e *event.Event) {
 	if err := event.Delete(c.Request.Context(), s.pool, e); err != nil {
 		s.pageError(c, err)
 		return

@@ -25,11 +25,11 @@ import (
 // stay stored (the attendees' data download shows them); a question with the same key brings them
 // back.
 func (s *Server) formQuestionRoutes(admin *gin.RouterGroup) {
-	admin.GET("/events/:slug/questions", s.formQuestionsPage)
-	admin.POST("/events/:slug/questions", s.audited("question.created"), s.formQuestionAdd)
-	admin.POST("/events/:slug/questions/:key", s.audited("question.updated"), s.formQuestionUpdate)
-	admin.POST("/events/:slug/questions/:key/move", s.audited("question.moved"), s.formQuestionMove)
-	admin.POST("/events/:slug/questions/:key/delete", s.audited("question.deleted"), s.formQuestionDelete)
+	s.organizerPage(admin, "GET", "/events/:slug/questions", needOrganizer, s.formQuestionsPage)
+	s.organizerPage(admin, "POST", "/events/:slug/questions", needOrganizer, s.formQuestionAdd, s.audited("question.created"))
+	s.organizerPage(admin, "POST", "/events/:slug/questions/:key", needOrganizer, s.formQuestionUpdate, s.audited("question.updated"))
+	s.organizerPage(admin, "POST", "/events/:slug/questions/:key/move", needOrganizer, s.formQuestionMove, s.audited("question.moved"))
+	s.organizerPage(admin, "POST", "/events/:slug/questions/:key/delete", needOrganizer, s.formQuestionDelete, s.audited("question.deleted"))
 }
 
 // questionInput is one question's form as typed: options one per line.
@@ -87,11 +87,7 @@ type questionAttempt struct {
 	Errs      map[string]string
 }
 
-func (s *Server) formQuestionsPage(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) formQuestionsPage(c *gin.Context, e *event.Event) {
 	s.renderFormQuestions(c, http.StatusOK, e, nil, nil)
 }
 
@@ -224,11 +220,7 @@ func questionIndex(qs []event.Question, key string) (int, error) {
 	return i, nil
 }
 
-func (s *Server) formQuestionAdd(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) formQuestionAdd(c *gin.Context, e *event.Event) {
 	typed := readQuestionInput(c)
 	s.changeQuestions(c, e, questionAttempt{Form: "new", Typed: typed}, "question.created", func(qs []event.Question) ([]event.Question, string, error) {
 		q := typed.question()
@@ -245,11 +237,7 @@ func (s *Server) formQuestionAdd(c *gin.Context) {
 
 // formQuestionUpdate changes a question. An answered one keeps its key and kind; an option that
 // somebody chose goes only with the confirmation, because its answers would no longer be counted.
-func (s *Server) formQuestionUpdate(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) formQuestionUpdate(c *gin.Context, e *event.Event) {
 	key, typed := c.Param("key"), readQuestionInput(c)
 	answered, err := registration.AnsweredQuestions(c.Request.Context(), s.pool, e.ID)
 	if err != nil {
@@ -288,11 +276,7 @@ func (s *Server) formQuestionUpdate(c *gin.Context) {
 	})
 }
 
-func (s *Server) formQuestionMove(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) formQuestionMove(c *gin.Context, e *event.Event) {
 	key := c.Param("key")
 	s.changeQuestions(c, e, questionAttempt{Key: key, Form: "move"}, "question.moved", func(qs []event.Question) ([]event.Question, string, error) {
 		i, err := questionIndex(qs, key)
@@ -311,11 +295,7 @@ func (s *Server) formQuestionMove(c *gin.Context) {
 }
 
 // formQuestionDelete removes a question; an answered one only with the confirmation.
-func (s *Server) formQuestionDelete(c *gin.Context) {
-	e, ok := s.organizedEvent(c)
-	if !ok {
-		return
-	}
+func (s *Server) formQuestionDelete(c *gin.Context, e *event.Event) {
 	key := c.Param("key")
 	answered, err := registration.AnsweredQuestions(c.Request.Context(), s.pool, e.ID)
 	if err != nil {

@@ -52,7 +52,9 @@ type Server struct {
 	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them.
 	permissions []RoutePermission
-	engine      *gin.Engine
+	// pagePermissions are the organizers' pages of an event, as organizerPage registered them.
+	pagePermissions []RoutePermission
+	engine          *gin.Engine
 }
 
 // New builds the server and its routes. It fails when a template or message catalog is broken,
