@@ -163,7 +163,7 @@ func (s *Server) questionFields(lang, prefix string, q questionInput, kinds []fi
 		m.checkbox("required", "questions.required", q.Required),
 		key,
 	}
-	if errs["options"] != "" || q.Confirm {
+	if answered > 0 && (errs["options"] != "" || q.Confirm) {
 		fields = append(fields, m.checkbox("confirm", "questions.confirm", q.Confirm))
 	}
 	return fields

@@ -142,6 +142,14 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The organizer may create events, and has a draft to preview and delete.
+	pool.MustExec(`UPDATE users SET role = 'organizer' WHERE id = $1`, orga.ID)
+	draftInput := event.InputOf(e)
+	draftInput.Slug, draftInput.Title, draftInput.Status = "", "Digitale Kommune: Daten teilen", event.StatusDraft
+	draft, err := event.Create(ctx, pool, draftInput, orga)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -160,6 +168,11 @@ func TestBrowserAccessibility(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](byLabel("Welcher Kommunentyp")+`.value = "Die Optimierer"`),
 			chromedp.Evaluate[chromedp.Void](byLabel("Ich bin mit")+".click()"),
 			press(`form button[type="submit"]`), waitFor(`location.pathname.endsWith("/registered")`))
+	}
+	newEventErrors := func() {
+		do(t, organizer, "send the new event form empty", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/admin/events/new"),
+			chromedp.Evaluate[chromedp.Void](byLabel("Name der Veranstaltenden")+`.value = ""`),
+			press(`form[action="/admin/events/new"] button[type="submit"]`), waitFor(`!!document.getElementById("fehler")`))
 	}
 	pages := []struct {
 		name, path string
@@ -191,7 +204,18 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"admin", "/admin", organizer, nil},
 		{"admin-event", "/admin/events/" + demo.FollowUpSlug, organizer, nil},
 		{"admin-after", "/admin/events/" + demo.WebsessionSlug, organizer, nil},
+		{"event-new", "/admin/events/new", organizer, nil},
+		{"event-new-errors", "", organizer, newEventErrors},
+		{"event-edit", "/admin/events/" + demo.FollowUpSlug + "/edit", organizer, nil},
+		{"event-questions", "/admin/events/" + demo.FollowUpSlug + "/questions", organizer, nil},
+		{"event-duplicate", "/admin/events/" + demo.WebsessionSlug + "/duplicate", organizer, nil},
+		{"event-cancel", "/admin/events/" + demo.FollowUpSlug + "/cancel", organizer, nil},
+		{"event-preview", "/events/" + draft.Slug, organizer, nil},
+		{"event-delete", "/admin/events/" + draft.Slug + "/delete", organizer, nil},
 	}
+	// Pages that the README shows; the other pages are checked all the same.
+	unshown := map[string]bool{"login": true, "not-found": true, "home": true, "manage": true,
+		"event-duplicate": true, "event-cancel": true, "event-delete": true}
 	kern, err := fs.ReadFile(templates.FS, "static/kern/kern.css")
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +237,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			for _, problem := range missingParts(t, p.who, kern) {
 				t.Error(problem)
 			}
-			if shots != "" && p.name != "login" && p.name != "not-found" && p.name != "home" && !strings.HasPrefix(p.name, "join-") && p.name != "manage" {
+			if shots != "" && !unshown[p.name] && !strings.HasPrefix(p.name, "join-") {
 				shot, err := chromedp.Run(p.who, chromedp.CaptureScreenshot())
 				if err != nil {
 					t.Fatal(err)
