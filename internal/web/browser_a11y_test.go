@@ -170,8 +170,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			press(`form button[type="submit"]`), waitFor(`location.pathname.endsWith("/registered")`))
 	}
 	newEventErrors := func() {
-		do(t, organizer, "send the new event form empty", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/admin/events/new"),
-			chromedp.Evaluate[chromedp.Void](byLabel("Name der Veranstaltenden")+`.value = ""`),
+		do(t, organizer, "send the new event form with mistakes", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/admin/events/new"),
+			set(inGroup("Beginn", "input[type=date]"), "2030-03-07"), set(inGroup("Beginn", "input[type=time]"), "17:00"),
+			set(inGroup("Ende", "input[type=time]"), "16:30"), set(byLabel("Erinnerungen"), "24h, morgen"),
+			set(byLabel("E-Mail-Adresse der Veranstaltenden"), "ÖFIT <veranstaltungen@example.org>"),
 			press(`form[action="/admin/events/new"] button[type="submit"]`), waitFor(`!!document.getElementById("fehler")`))
 	}
 	pages := []struct {
