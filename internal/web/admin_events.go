@@ -213,24 +213,18 @@ type stepView struct {
 	People int
 }
 
-// renderStep shows the page called name with its fields, filled by fields(errs).
-func (s *Server) renderStep(c *gin.Context, status int, name, titleID string, e *event.Event, err error,
+// renderStep shows the page called name about v.Event with its fields, made by fields with the
+// problems of err by control.
+func (s *Server) renderStep(c *gin.Context, status int, name, titleID string, v stepView, err error,
 	control func(string) string, fields func(errs map[string]string) []adminField) {
 	errs, alerts, err := s.formErrors(c, err, control)
 	if err != nil {
 		s.pageError(c, err)
 		return
 	}
-	v := stepView{Event: e, Fields: fields(errs), Alerts: alerts}
+	v.Fields, v.Alerts = fields(errs), alerts
 	v.Errors = withErrors(v.Fields)
-	if name == "admin_cancel" {
-		counts, err := registration.CountsOf(c.Request.Context(), s.pool, e.ID)
-		if err != nil {
-			s.pageError(c, err)
-			return
-		}
-		v.People = counts.Confirmed + counts.Waitlisted + counts.Pending
-	}
+	e := v.Event
 	lang := pageLang(c)
 	title := s.messages.T(lang, titleID, map[string]any{"Title": e.Title})
 	if len(v.Errors) > 0 || len(alerts) > 0 {
@@ -267,7 +261,7 @@ func (s *Server) eventDuplicatePage(c *gin.Context, e *event.Event) {
 		return
 	}
 	_, clock := dateAndClock(e.StartsAt, e.Zone())
-	s.renderStep(c, http.StatusOK, "admin_duplicate", "duplicate.title", e, nil, duplicateControl,
+	s.renderStep(c, http.StatusOK, "admin_duplicate", "duplicate.title", stepView{Event: e}, nil, duplicateControl,
 		s.duplicateFields(c, e, e.Title, "", "", clock))
 }
 
@@ -287,7 +281,7 @@ func (s *Server) eventDuplicate(c *gin.Context, e *event.Event) {
 		copied, err = panel.Duplicate(c.Request.Context(), s.pool, e, event.Copy{Title: title, Slug: slug, StartsAt: zeroIfNil(start)}, u)
 	}
 	if err != nil {
-		s.renderStep(c, errorStatus(err), "admin_duplicate", "duplicate.title", e, err, duplicateControl,
+		s.renderStep(c, errorStatus(err), "admin_duplicate", "duplicate.title", stepView{Event: e}, err, duplicateControl,
 			s.duplicateFields(c, e, title, slug, date, clock))
 		return
 	}
@@ -319,7 +313,18 @@ func (s *Server) eventCancelPage(c *gin.Context, e *event.Event) {
 		s.pageError(c, &domain.ConflictError{Code: "not_published", Message: "only a published event can be cancelled"})
 		return
 	}
-	s.renderStep(c, http.StatusOK, "admin_cancel", "cancel.title", e, nil, cancelControl, s.cancelFields(c, ""))
+	s.renderCancel(c, http.StatusOK, e, "", nil)
+}
+
+// renderCancel shows the cancellation page, which says how many people it tells.
+func (s *Server) renderCancel(c *gin.Context, status int, e *event.Event, message string, err error) {
+	counts, cerr := registration.CountsOf(c.Request.Context(), s.pool, e.ID)
+	if cerr != nil {
+		s.pageError(c, cerr)
+		return
+	}
+	v := stepView{Event: e, People: counts.Confirmed + counts.Waitlisted + counts.Pending}
+	s.renderStep(c, status, "admin_cancel", "cancel.title", v, err, cancelControl, s.cancelFields(c, message))
 }
 
 // eventCancel cancels the event after the organizer ticked the confirmation; every registered
@@ -335,7 +340,7 @@ func (s *Server) eventCancel(c *gin.Context, e *event.Event) {
 		_, err = registration.CancelEventWithMessage(c.Request.Context(), s.pool, e, message, s.now())
 	}
 	if err != nil {
-		s.renderStep(c, errorStatus(err), "admin_cancel", "cancel.title", e, err, cancelControl, s.cancelFields(c, message))
+		s.renderCancel(c, errorStatus(err), e, message, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, dashboardPath(e)+"?done=event.cancelled")
@@ -346,7 +351,7 @@ func (s *Server) eventDeletePage(c *gin.Context, e *event.Event) {
 		s.pageError(c, &domain.ConflictError{Code: "only_drafts_deleted", Message: "only drafts can be deleted"})
 		return
 	}
-	s.renderStep(c, http.StatusOK, "admin_delete", "delete.title", e, nil, func(string) string { return "" },
+	s.renderStep(c, http.StatusOK, "admin_delete", "delete.title", stepView{Event: e}, nil, func(string) string { return "" },
 		func(map[string]string) []adminField { return nil })
 }
 

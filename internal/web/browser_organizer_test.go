@@ -71,7 +71,7 @@ func TestBrowserOrganizerRunsAnEvent(t *testing.T) {
 
 	do(t, organizer, "log in and open the form for a new event",
 		append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + "/login")}, logIn("orga@example.org")...),
-			clickLink("Neue Veranstaltung anlegen"), pageHas("Neue Veranstaltung"))...)
+			clickLink("Neue Veranstaltung anlegen"), pageHas("Worum es geht"))...)
 	do(t, organizer, "fill the form, forgetting the title and ending before the start",
 		fill("Untertitel", "Websession mit Praxisbeispielen"),
 		fill("Gastgebende", "ÖFIT"),
@@ -111,7 +111,7 @@ func TestBrowserOrganizerRunsAnEvent(t *testing.T) {
 		pressButton("Frage hinzufügen"), pageHas("Die Frage ist hinzugefügt."),
 		chromedp.Evaluate[chromedp.Void](newQuestion("Frage")+".focus()"), chromedp.KeyEvent("Ich möchte über weitere Websessions informiert werden"),
 		set(newQuestion("Antwort als"), "checkbox"),
-		pressButton("Frage hinzufügen"), pageHas("Die Frage ist hinzugefügt."),
+		pressButton("Frage hinzufügen"), pageHas("Frage 2: Ich möchte über weitere Websessions informiert werden"),
 		pressButton("Nach oben"), pageHas("Die Reihenfolge ist geändert."))
 	if first := eval[string](t, organizer, `document.querySelector("h3").innerText`); first != "Frage 1: Ich möchte über weitere Websessions informiert werden" {
 		t.Errorf("the first question is %q", first)
@@ -167,7 +167,7 @@ func TestBrowserDuplicateAndDelete(t *testing.T) {
 			t.Errorf("the copy's dashboard lacks %q", want)
 		}
 	}
-	do(t, page, "preview the copy", clickLink("Vorschau der öffentlichen Seite"),
+	do(t, page, "preview the copy", clickLink("Vorschau der öffentlichen Seite"), pageHas("Vorschau – Entwurf"),
 		pageHas("Donnerstag, 10. Juni 2027, 17:00–18:30 Uhr"), pageHas("Welcher Kommunentyp beschreibt Ihre Kommune am besten?"),
 		pageHas("Fragen aus dem Publikum"), pageHas("Stadt Freiburg im Breisgau"))
 	copyPath := eval[string](t, page, `location.pathname`)
