@@ -60,6 +60,8 @@ type Event struct {
 	CreatedAt            time.Time  `db:"created_at" json:"created_at"`
 	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`
 	CancelledAt          *time.Time `db:"cancelled_at" json:"cancelled_at,omitempty"`
+	// CancelMessage is what the organizers told the attendees when they cancelled the event.
+	CancelMessage string `db:"cancel_message" json:"cancel_message,omitempty"`
 }
 
 // Question is a custom question asked at registration, such as the Kommunentyp.

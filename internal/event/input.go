@@ -30,11 +30,15 @@ const (
 	maxQuestions        = 20
 	maxQuestionKeyLen   = 40
 	maxQuestionLabelLen = 300
+	minOptions          = 2
 	maxOptions          = 50
 	maxOptionLen        = 200
 	minSlugLen          = 3
 	maxSlugLen          = 80
 )
+
+// reservedSlugs name pages of their own: /admin/events/new creates an event.
+var reservedSlugs = map[string]bool{"new": true}
 
 var (
 	slugPattern        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -166,18 +170,21 @@ func (in Input) validate() (*valid, error) {
 		n := utf8.RuneCountInString(value)
 		switch {
 		case n < min && min == 1:
-			v.Add(field, "is required")
+			v.Problem(field, "required", nil, "is required")
 		case n < min:
-			v.Add(field, fmt.Sprintf("must be at least %d characters long", min))
+			v.Problem(field, "too_short", domain.Params{"Min": min}, fmt.Sprintf("must be at least %d characters long", min))
 		case n > max:
-			v.Add(field, fmt.Sprintf("must be at most %d characters long", max))
+			v.Problem(field, "too_long", domain.Params{"Max": max}, fmt.Sprintf("must be at most %d characters long", max))
 		}
 	}
 
 	if in.Slug != "" {
 		checkLen("slug", in.Slug, minSlugLen, maxSlugLen)
 		if !v.Has("slug") && !slugPattern.MatchString(in.Slug) {
-			v.Add("slug", "may contain only lowercase letters a-z, digits and single hyphens between them")
+			v.Problem("slug", "slug_format", nil, "may contain only lowercase letters a-z, digits and single hyphens between them")
+		}
+		if !v.Has("slug") && reservedSlugs[in.Slug] {
+			v.Problem("slug", "slug_reserved", nil, fmt.Sprintf("%q is reserved for a page of Podium; choose another slug", in.Slug))
 		}
 	}
 	for _, f := range []struct {
@@ -199,45 +206,46 @@ func (in Input) validate() (*valid, error) {
 		checkLen(f.field, f.value, f.min, f.max)
 	}
 	if addr, err := mail.ParseAddress(in.OrganizerEmail); in.OrganizerEmail == "" {
-		v.Add("organizer_email", "is required")
+		v.Problem("organizer_email", "required", nil, "is required")
 	} else if v.CheckLine("organizer_email", in.OrganizerEmail) &&
 		(err != nil || addr.Address != in.OrganizerEmail || len(in.OrganizerEmail) > maxEmailLen) {
-		v.Add("organizer_email", "must be a plain email address such as veranstaltung@example.org")
+		v.Problem("organizer_email", "invalid_email", nil, "must be a plain email address such as veranstaltung@example.org")
 	}
 
 	loc := time.UTC
 	if in.Timezone == "" {
-		v.Add("timezone", "is required, an IANA time zone such as Europe/Berlin")
+		v.Problem("timezone", "required", nil, "is required, an IANA time zone such as Europe/Berlin")
 	} else if l, err := time.LoadLocation(in.Timezone); err != nil || in.Timezone == "Local" {
-		v.Add("timezone", fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", in.Timezone))
+		v.Problem("timezone", "unknown_timezone", domain.Params{"Zone": in.Timezone},
+			fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin", in.Timezone))
 	} else {
 		loc = l
 	}
 	if in.StartsAt.IsZero() {
-		v.Add("starts_at", "is required")
+		v.Problem("starts_at", "required", nil, "is required")
 	} else {
 		v.CheckTime("starts_at", in.StartsAt, loc)
 	}
 	if in.EndsAt.IsZero() {
-		v.Add("ends_at", "is required")
+		v.Problem("ends_at", "required", nil, "is required")
 	} else if v.CheckTime("ends_at", in.EndsAt, loc) && !in.StartsAt.IsZero() {
 		if !in.EndsAt.After(in.StartsAt) {
-			v.Add("ends_at", "must be after starts_at")
+			v.Problem("ends_at", "not_after", domain.Params{"Other": "starts_at"}, "must be after starts_at")
 		} else if in.EndsAt.Sub(in.StartsAt) > maxDuration {
-			v.Add("ends_at", "an event may last at most 31 days")
+			v.Problem("ends_at", "max_duration", domain.Params{"Days": int(maxDuration / (24 * time.Hour))}, "an event may last at most 31 days")
 		}
 	}
 
 	if in.OnlineURL != "" && v.CheckLine("online_url", in.OnlineURL) {
 		u, err := url.Parse(in.OnlineURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			v.Add("online_url", "must be an absolute http(s) URL")
+			v.Problem("online_url", "invalid_url", nil, "must be an absolute http(s) URL")
 		} else if len(in.OnlineURL) > maxURLLen {
-			v.Add("online_url", fmt.Sprintf("must be at most %d characters long", maxURLLen))
+			v.Problem("online_url", "too_long", domain.Params{"Max": maxURLLen}, fmt.Sprintf("must be at most %d characters long", maxURLLen))
 		}
 	}
 	if len(in.Hosts) > maxHosts {
-		v.Add("hosts", fmt.Sprintf("at most %d hosts", maxHosts))
+		v.Problem("hosts", "too_many", domain.Params{"Max": maxHosts}, fmt.Sprintf("at most %d hosts", maxHosts))
 	}
 	for i, h := range in.Hosts {
 		field := fmt.Sprintf("hosts[%d]", i)
@@ -245,30 +253,31 @@ func (in Input) validate() (*valid, error) {
 		checkLen(field, h, 1, maxHostLen)
 	}
 	if in.Capacity != nil && (*in.Capacity < 1 || *in.Capacity > maxCapacity) {
-		v.Add("capacity", fmt.Sprintf("must be from 1 to %d, or null for unlimited", maxCapacity))
+		v.Problem("capacity", "out_of_range", domain.Params{"Min": 1, "Max": maxCapacity},
+			fmt.Sprintf("must be from 1 to %d, or null for unlimited", maxCapacity))
 	}
 
 	closes := in.StartsAt
 	if in.RegistrationClosesAt != nil {
 		closes = *in.RegistrationClosesAt
 		if v.CheckTime("registration_closes_at", closes, loc) && !in.EndsAt.IsZero() && closes.After(in.EndsAt) {
-			v.Add("registration_closes_at", "must not be after ends_at")
+			v.Problem("registration_closes_at", "later_than", domain.Params{"Other": "ends_at"}, "must not be after ends_at")
 		}
 	}
 	if in.RegistrationOpensAt != nil && v.CheckTime("registration_opens_at", *in.RegistrationOpensAt, loc) &&
 		!in.RegistrationOpensAt.Before(closes) {
-		v.Add("registration_opens_at", "must be before registration_closes_at")
+		v.Problem("registration_opens_at", "not_before", domain.Params{"Other": "registration_closes_at"}, "must be before registration_closes_at")
 	}
 
 	switch in.Status {
 	case StatusDraft, StatusPublished:
 	case StatusCancelled:
-		v.Add("status", "use POST /api/v1/events/{slug}/cancel to cancel an event")
+		v.Problem("status", "use_cancel", nil, "use POST /api/v1/events/{slug}/cancel to cancel an event")
 	default:
-		v.Add("status", "must be draft or published")
+		v.Problem("status", "one_of", domain.Params{"Values": "draft, published"}, "must be draft or published")
 	}
 	if in.Language != "de" && in.Language != "en" {
-		v.Add("language", "must be de or en")
+		v.Problem("language", "one_of", domain.Params{"Values": "de, en"}, "must be de or en")
 	}
 
 	offsets := validateOffsets(in.ReminderOffsets, v)
@@ -282,7 +291,7 @@ func (in Input) validate() (*valid, error) {
 
 func validateOffsets(raw []string, v *domain.ValidationError) []time.Duration {
 	if len(raw) > maxReminderOffsets {
-		v.Add("reminder_offsets", fmt.Sprintf("at most %d reminders", maxReminderOffsets))
+		v.Problem("reminder_offsets", "too_many", domain.Params{"Max": maxReminderOffsets}, fmt.Sprintf("at most %d reminders", maxReminderOffsets))
 		return nil
 	}
 	seen := map[time.Duration]bool{}
@@ -292,13 +301,13 @@ func validateOffsets(raw []string, v *domain.ValidationError) []time.Duration {
 		d, err := time.ParseDuration(strings.TrimSpace(s))
 		switch {
 		case err != nil:
-			v.Add(field, fmt.Sprintf("%q is not a duration such as 24h or 1h30m", s))
+			v.Problem(field, "invalid_duration", domain.Params{"Value": s}, fmt.Sprintf("%q is not a duration such as 24h or 1h30m", s))
 		case d < time.Minute || d > maxReminderOffset:
-			v.Add(field, "must be from 1m to 720h")
+			v.Problem(field, "out_of_range", domain.Params{"Min": FormatDuration(time.Minute), "Max": FormatDuration(maxReminderOffset)}, "must be from 1m to 720h")
 		case d%time.Second != 0:
-			v.Add(field, "must be whole seconds")
+			v.Problem(field, "whole_seconds", nil, "must be whole seconds")
 		case seen[d]:
-			v.Add(field, "is given twice")
+			v.Problem(field, "duplicate", nil, "is given twice")
 		default:
 			seen[d] = true
 			offsets = append(offsets, d)
@@ -309,7 +318,7 @@ func validateOffsets(raw []string, v *domain.ValidationError) []time.Duration {
 
 func validateQuestions(qs []Question, v *domain.ValidationError) {
 	if len(qs) > maxQuestions {
-		v.Add("questions", fmt.Sprintf("at most %d questions", maxQuestions))
+		v.Problem("questions", "too_many", domain.Params{"Max": maxQuestions}, fmt.Sprintf("at most %d questions", maxQuestions))
 		return
 	}
 	keys := map[string]bool{}
@@ -317,36 +326,37 @@ func validateQuestions(qs []Question, v *domain.ValidationError) {
 		field := func(name string) string { return fmt.Sprintf("questions[%d].%s", i, name) }
 		switch {
 		case q.Key == "":
-			v.Add(field("key"), "is required")
+			v.Problem(field("key"), "required", nil, "is required")
 		case len(q.Key) > maxQuestionKeyLen || !questionKeyPattern.MatchString(q.Key):
-			v.Add(field("key"), fmt.Sprintf("must start with a letter a-z and contain only a-z, 0-9 and _, at most %d characters", maxQuestionKeyLen))
+			v.Problem(field("key"), "key_format", domain.Params{"Max": maxQuestionKeyLen},
+				fmt.Sprintf("must start with a letter a-z and contain only a-z, 0-9 and _, at most %d characters", maxQuestionKeyLen))
 		case keys[q.Key]:
-			v.Add(field("key"), "is used by another question")
+			v.Problem(field("key"), "duplicate", nil, "is used by another question")
 		}
 		keys[q.Key] = true
 		switch n := utf8.RuneCountInString(q.Label); {
 		case !v.CheckLine(field("label"), q.Label):
 		case n == 0:
-			v.Add(field("label"), "is required")
+			v.Problem(field("label"), "required", nil, "is required")
 		case n > maxQuestionLabelLen:
-			v.Add(field("label"), fmt.Sprintf("must be at most %d characters long", maxQuestionLabelLen))
+			v.Problem(field("label"), "too_long", domain.Params{"Max": maxQuestionLabelLen}, fmt.Sprintf("must be at most %d characters long", maxQuestionLabelLen))
 		}
 		switch q.Kind {
 		case KindSelect:
 			validateOptions(q.Options, field("options"), v)
 		case KindText, KindTextarea, KindCheckbox:
 			if len(q.Options) > 0 {
-				v.Add(field("options"), "only questions of kind select have options")
+				v.Problem(field("options"), "no_options", nil, "only questions of kind select have options")
 			}
 		default:
-			v.Add(field("kind"), "must be text, textarea, select or checkbox")
+			v.Problem(field("kind"), "one_of", domain.Params{"Values": "text, textarea, select, checkbox"}, "must be text, textarea, select or checkbox")
 		}
 	}
 }
 
 func validateOptions(options []string, field string, v *domain.ValidationError) {
-	if len(options) < 2 || len(options) > maxOptions {
-		v.Add(field, fmt.Sprintf("a select question needs 2 to %d options", maxOptions))
+	if len(options) < minOptions || len(options) > maxOptions {
+		v.Problem(field, "option_count", domain.Params{"Min": minOptions, "Max": maxOptions}, fmt.Sprintf("a select question needs %d to %d options", minOptions, maxOptions))
 		return
 	}
 	seen := map[string]bool{}
@@ -355,11 +365,11 @@ func validateOptions(options []string, field string, v *domain.ValidationError) 
 		switch n := utf8.RuneCountInString(o); {
 		case !v.CheckLine(f, o):
 		case n == 0:
-			v.Add(f, "is required")
+			v.Problem(f, "required", nil, "is required")
 		case n > maxOptionLen:
-			v.Add(f, fmt.Sprintf("must be at most %d characters long", maxOptionLen))
+			v.Problem(f, "too_long", domain.Params{"Max": maxOptionLen}, fmt.Sprintf("must be at most %d characters long", maxOptionLen))
 		case seen[o]:
-			v.Add(f, "is given twice")
+			v.Problem(f, "duplicate", nil, "is given twice")
 		}
 		seen[o] = true
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gosimple/slug"
 	"github.com/jmoiron/sqlx"
@@ -22,6 +23,14 @@ const maxSlugTries = 50
 // its organizer and, unless the input names another, its organizer of record. Without a slug,
 // one is derived from the title.
 func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*Event, error) {
+	return CreateWith(ctx, pool, in, creator, nil)
+}
+
+// CreateWith is Create with more to store about the new event, such as its programme when it is
+// a copy: then runs in the transaction that creates the event, so that all of it or nothing is
+// stored.
+func CreateWith(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User,
+	then func(ctx context.Context, tx *sqlx.Tx, e *Event) error) (*Event, error) {
 	if creator != nil && strings.TrimSpace(in.OrganizerName) == "" && strings.TrimSpace(in.OrganizerEmail) == "" {
 		in.OrganizerName, in.OrganizerEmail = creator.Name, creator.Email
 	}
@@ -49,10 +58,15 @@ func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*
 				return err
 			}
 			e.Questions = v.Questions
-			if creator == nil {
+			if creator != nil {
+				if err := auth.SetEventRole(ctx, tx, e.ID, creator.ID, auth.EventOrganizer); err != nil {
+					return err
+				}
+			}
+			if then == nil {
 				return nil
 			}
-			return auth.SetEventRole(ctx, tx, e.ID, creator.ID, auth.EventOrganizer)
+			return then(ctx, tx, e)
 		})
 		if err == nil {
 			return e, nil
@@ -61,7 +75,13 @@ func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*
 			return nil, err
 		}
 	}
-	return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+	return nil, slugTaken(v.Slug)
+}
+
+// slugTaken is the conflict of a slug that another event has.
+func slugTaken(slug string) error {
+	return &domain.ConflictError{Code: "slug_taken", Params: domain.Params{"Slug": slug}, Field: "slug",
+		Message: fmt.Sprintf("the slug %q is taken by another event", slug)}
 }
 
 // derivedSlugs returns slugs made from a title, German umlauts spelt out: "Digitale Kommune:
@@ -78,6 +98,9 @@ func derivedSlugs(title string) []string {
 	if !slugPattern.MatchString(base) {
 		base = "veranstaltung"
 	}
+	if reservedSlugs[base] {
+		base = "veranstaltung-" + base
+	}
 	slugs := []string{base}
 	for i := 2; i <= maxSlugTries; i++ {
 		slugs = append(slugs, fmt.Sprintf("%s-%d", base, i))
@@ -91,7 +114,7 @@ func derivedSlugs(title string) []string {
 // which calendars read as the invite's SEQUENCE.
 func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error) {
 	if e.Status == StatusCancelled {
-		return nil, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
+		return nil, &domain.ConflictError{Code: "cancelled", Message: "the event is cancelled and can no longer be changed"}
 	}
 	v, err := in.validate()
 	if err != nil {
@@ -103,7 +126,7 @@ func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error
 	moved := e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v)
 	updated, err := update(ctx, tx, e.ID, v, moved)
 	if isUniqueViolation(err) {
-		return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+		return nil, slugTaken(v.Slug)
 	}
 	if err != nil {
 		return nil, err
@@ -121,21 +144,34 @@ func calendarChanged(e *Event, v *valid) bool {
 		e.Location != v.Location || e.OnlineURL != v.OnlineURL
 }
 
-// Cancel marks a published event cancelled, which also closes its registration. Cancelling a
-// cancelled event changes nothing; a draft is deleted instead.
-func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, now time.Time) (*Event, error) {
+// maxCancelMessageLen bounds what organizers tell attendees when they cancel: a few paragraphs.
+const maxCancelMessageLen = 2_000
+
+// Cancel marks a published event cancelled, which also closes its registration; message, which
+// may be empty, is what the organizers tell the attendees. Cancelling a cancelled event changes
+// nothing; a draft is deleted instead.
+func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, message string, now time.Time) (*Event, error) {
+	message = strings.TrimSpace(strings.ReplaceAll(message, "\r\n", "\n"))
+	v := &domain.ValidationError{}
+	if v.CheckText("message", message) && utf8.RuneCountInString(message) > maxCancelMessageLen {
+		v.Problem("message", "too_long", domain.Params{"Max": maxCancelMessageLen},
+			fmt.Sprintf("must be at most %d characters long", maxCancelMessageLen))
+	}
+	if err := v.OrNil(); err != nil {
+		return nil, err
+	}
 	switch e.Status {
 	case StatusCancelled:
 		return e, nil
 	case StatusDraft:
-		return nil, &domain.ConflictError{Field: "status", Message: "a draft is not cancelled but deleted"}
+		return nil, &domain.ConflictError{Code: "draft_not_cancelled", Field: "status", Message: "a draft is not cancelled but deleted"}
 	}
 	query := `UPDATE events SET status = 'cancelled', cancelled_at = $2, revision = revision + 1,
-			version = version + 1, updated_at = $2
+			version = version + 1, updated_at = $2, cancel_message = $3
 		WHERE id = $1 AND status = 'published'
 		RETURNING ` + columns
 	var r row
-	if err := sqlx.GetContext(ctx, q, &r, query, e.ID, now); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, query, e.ID, now, message); err != nil {
 		return nil, fmt.Errorf("event: unable to cancel event: %w", err)
 	}
 	cancelled := r.event()
@@ -167,7 +203,7 @@ func Delete(ctx context.Context, q sqlx.ExecerContext, e *Event) error {
 		return fmt.Errorf("event: unable to delete event: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &domain.ConflictError{Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
+		return &domain.ConflictError{Code: "only_drafts_deleted", Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
 	}
 	return nil
 }

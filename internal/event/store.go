@@ -18,7 +18,7 @@ import (
 const columns = `id, slug, title, subtitle, description, starts_at, ends_at, timezone, location,
 	online_url, hosts, organizer_name, organizer_email, capacity, registration_opens_at,
 	registration_closes_at, status, language, double_opt_in, waitlist, moderation,
-	reminder_offsets, revision, version, created_at, updated_at, cancelled_at`
+	reminder_offsets, revision, version, created_at, updated_at, cancelled_at, cancel_message`
 
 // withQuestions is the event's registration questions as a JSON array, to read one event with
 // its questions in one round trip: every request about an event starts with reading it.

@@ -50,6 +50,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"slug double hyphen", "slug", func(in *Input) { in.Slug = "digitale--kommune" }},
 		{"slug umlaut", "slug", func(in *Input) { in.Slug = "bürger" }},
 		{"slug too long", "slug", func(in *Input) { in.Slug = strings.Repeat("a", 81) }},
+		{"slug of the page that creates events", "slug", func(in *Input) { in.Slug = "new" }},
 		{"title empty", "title", func(in *Input) { in.Title = "   " }},
 		{"title 201 characters", "title", func(in *Input) { in.Title = strings.Repeat("ä", 201) }},
 		{"subtitle too long", "subtitle", func(in *Input) { in.Subtitle = strings.Repeat("x", 301) }},
@@ -117,7 +118,49 @@ func TestValidateNamesTheField(t *testing.T) {
 			if len(v.Fields) != 1 || v.Fields[0].Field != c.field {
 				t.Fatalf("fields %+v, want exactly %s", v.Fields, c.field)
 			}
+			// Pages name the problem in the reader's language by its code.
+			if v.Fields[0].Code == "" || v.Fields[0].Message == "" {
+				t.Errorf("the problem %+v has no code or no message", v.Fields[0])
+			}
 		})
+	}
+}
+
+// A problem's code and the values its text names: what a page says in German, while the English
+// message stays what API clients have always read.
+func TestProblemCodes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		change  func(*Input)
+		field   string
+		code    string
+		params  domain.Params
+		message string
+	}{
+		{func(in *Input) { in.Title = "" }, "title", "required", nil, "is required"},
+		{func(in *Input) { in.Title = strings.Repeat("x", 201) }, "title", "too_long", domain.Params{"Max": 200}, "must be at most 200 characters long"},
+		{func(in *Input) { in.Slug = "ab" }, "slug", "too_short", domain.Params{"Min": 3}, "must be at least 3 characters long"},
+		{func(in *Input) { in.EndsAt = in.StartsAt }, "ends_at", "not_after", domain.Params{"Other": "starts_at"}, "must be after starts_at"},
+		{func(in *Input) { in.EndsAt = in.StartsAt.Add(40 * 24 * time.Hour) }, "ends_at", "max_duration", domain.Params{"Days": 31}, "an event may last at most 31 days"},
+		{func(in *Input) { in.Timezone = "Mars/Olympus" }, "timezone", "unknown_timezone", domain.Params{"Zone": "Mars/Olympus"}, `"Mars/Olympus" is not an IANA time zone such as Europe/Berlin`},
+		{func(in *Input) { in.Capacity = ptr(0) }, "capacity", "out_of_range", domain.Params{"Min": 1, "Max": 1_000_000}, "must be from 1 to 1000000, or null for unlimited"},
+		{func(in *Input) { in.RegistrationClosesAt = ptr(in.EndsAt.Add(time.Hour)) }, "registration_closes_at", "later_than", domain.Params{"Other": "ends_at"}, "must not be after ends_at"},
+		{func(in *Input) { in.ReminderOffsets = []string{"morgen"} }, "reminder_offsets[0]", "invalid_duration", domain.Params{"Value": "morgen"}, `"morgen" is not a duration such as 24h or 1h30m`},
+		{func(in *Input) { in.ReminderOffsets = []string{"1000h"} }, "reminder_offsets[0]", "out_of_range", domain.Params{"Min": "1m", "Max": "720h"}, "must be from 1m to 720h"},
+		{func(in *Input) { in.Questions[0].Options = in.Questions[0].Options[:1] }, "questions[0].options", "option_count", domain.Params{"Min": 2, "Max": 50}, "a select question needs 2 to 50 options"},
+		{func(in *Input) { in.Language = "fr" }, "language", "one_of", domain.Params{"Values": "de, en"}, "must be de or en"},
+	}
+	for _, c := range cases {
+		in := validInput()
+		c.change(&in)
+		var v *domain.ValidationError
+		if !errors.As(in.Validate(), &v) || len(v.Fields) != 1 {
+			t.Fatalf("%s: %v", c.field, in.Validate())
+		}
+		f := v.Fields[0]
+		if f.Field != c.field || f.Code != c.code || fmt.Sprint(f.Params) != fmt.Sprint(c.params) || f.Message != c.message {
+			t.Errorf("got %+v, want %s %s %v %q", f, c.field, c.code, c.params, c.message)
+		}
 	}
 }
 
@@ -154,6 +197,7 @@ func TestDerivedSlugs(t *testing.T) {
 		"?!":                               "veranstaltung",
 		"Open_Data Tag":                    "open-data-tag",
 		"E-Government_2030":                "e-government-2030",
+		"New":                              "veranstaltung-new", // /admin/events/new is the page that creates events
 	}
 	for title, want := range cases {
 		got := derivedSlugs(title)
@@ -216,6 +260,55 @@ func TestRegistrationWindow(t *testing.T) {
 		e.Status = c.status
 		if e.RegistrationOpen(c.at) != c.open || e.RegistrationNotYetOpen(c.at) != c.soon {
 			t.Errorf("%s at %v: open %v, not yet %v", c.status, c.at, e.RegistrationOpen(c.at), e.RegistrationNotYetOpen(c.at))
+		}
+	}
+}
+
+// A copy moves every time by as much as its start and becomes a draft with the same questions.
+func TestCopyInput(t *testing.T) {
+	t.Parallel()
+	in := validInput()
+	in.Status = StatusPublished
+	in.RegistrationOpensAt = ptr(start.Add(-14 * 24 * time.Hour))
+	in.RegistrationClosesAt = ptr(start.Add(-24 * time.Hour))
+	v, err := in.validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	original := &Event{StartsAt: v.StartsAt, EndsAt: v.EndsAt, Timezone: v.Timezone, Status: v.Status, Title: v.Title,
+		OrganizerName: v.OrganizerName, OrganizerEmail: v.OrganizerEmail, Language: v.Language, Questions: v.Questions,
+		RegistrationOpensAt: v.RegistrationOpensAt, RegistrationClosesAt: v.closesAt, ReminderOffsets: Offsets(v.offsets)}
+	later := start.AddDate(0, 7, 3).Add(-time.Hour)
+	c := CopyInput(original, Copy{Title: "Wiederholung", StartsAt: later})
+	shift := later.Sub(start)
+	if c.Status != StatusDraft || c.Title != "Wiederholung" || c.Slug != "" || !c.StartsAt.Equal(later) ||
+		!c.EndsAt.Equal(original.EndsAt.Add(shift)) || !c.RegistrationOpensAt.Equal(original.RegistrationOpensAt.Add(shift)) ||
+		!c.RegistrationClosesAt.Equal(original.RegistrationClosesAt.Add(shift)) || len(c.Questions) != 1 {
+		t.Errorf("the copy's input: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("the copy does not validate: %v", err)
+	}
+}
+
+// Keys made from labels are valid, short and unlike the event's other keys.
+func TestQuestionKey(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		label string
+		taken []string
+		want  string
+	}{
+		{"Welcher Kommunentyp?", nil, "welcher_kommunentyp"},
+		{"Wie groß ist Ihre Kommune?", []string{"wie_gross_ist_ihre_kommune"}, "wie_gross_ist_ihre_kommune_2"},
+		{"2 Fragen", nil, "frage_2_fragen"},
+		{"???", nil, "frage"},
+		{strings.Repeat("Verwaltungsdigitalisierung ", 5), nil, "verwaltungsdigitalisierung_verwaltungsd"[:37]},
+	}
+	for _, c := range cases {
+		got := QuestionKey(c.label, c.taken)
+		if got != c.want || len(got) > maxQuestionKeyLen || !questionKeyPattern.MatchString(got) {
+			t.Errorf("QuestionKey(%q) = %q, want %q", c.label, got, c.want)
 		}
 	}
 }

@@ -72,11 +72,13 @@ func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address) (*
 // content is what both templates show.
 type content struct {
 	Lang, Subject, Greeting, Intro string
-	ActionLabel, ActionURL         string
-	Facts                          [][2]string
-	JoinLabel, JoinURL             string
-	EventLabel, EventURL           string
-	ManageLabel, ManageURL         string
+	// Note is what the organizers wrote to the recipients (a cancellation's reason), under its label.
+	NoteLabel, Note        string
+	ActionLabel, ActionURL string
+	Facts                  [][2]string
+	JoinLabel, JoinURL     string
+	EventLabel, EventURL   string
+	ManageLabel, ManageURL string
 	// Links are further links with their labels (the mail after the event has two).
 	Links [][2]string
 	// Sections are blocks of lines under a title, below a heading (the poll results).
@@ -299,6 +301,9 @@ func (b *Batch) bodies(kind, lang, status string, n *notice.Notice) (*shared, er
 	}
 	if e.Location != "" {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})
+	}
+	if kind == outbox.KindEventCancelled && e.CancelMessage != "" {
+		c.NoteLabel, c.Note = t("mail.event_cancelled.message", nil), e.CancelMessage
 	}
 	if kind == outbox.KindConfirm || kind == outbox.KindUpdated && status == "pending" {
 		c.ActionLabel, c.ActionURL = t("mail.confirm.action", nil), rd.link("/r/"+b.markers[tokenSlot]+"/confirm")

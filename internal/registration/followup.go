@@ -50,13 +50,19 @@ func UpdateEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, in event.In
 
 // CancelEvent cancels an event and tells everyone registered, in one transaction.
 func CancelEvent(ctx context.Context, pool *sqlx.DB, e *event.Event, now time.Time) (*event.Event, error) {
+	return CancelEventWithMessage(ctx, pool, e, "", now)
+}
+
+// CancelEventWithMessage is CancelEvent with the organizers' words to the attendees, which their
+// cancellation mail carries.
+func CancelEventWithMessage(ctx context.Context, pool *sqlx.DB, e *event.Event, message string, now time.Time) (*event.Event, error) {
 	var cancelled *event.Event
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
 		current, err := event.ForUpdate(ctx, tx, e.ID)
 		if err != nil {
 			return err
 		}
-		if cancelled, err = event.Cancel(ctx, tx, current, now); err != nil {
+		if cancelled, err = event.Cancel(ctx, tx, current, message, now); err != nil {
 			return err
 		}
 		return eventChanged(ctx, tx, current, cancelled, now)

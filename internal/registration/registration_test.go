@@ -217,7 +217,7 @@ func TestRefusals(t *testing.T) {
 	if _, _, err := registration.Register(ctx, pool, key, full, person(2), now); !errors.As(err, &conflict) {
 		t.Errorf("full without waitlist: %v", err)
 	}
-	cancelled, _ := event.Cancel(ctx, pool, e, now)
+	cancelled, _ := event.Cancel(ctx, pool, e, "", now)
 	if _, _, err := registration.Register(ctx, pool, key, cancelled, person(3), now); !errors.As(err, &conflict) {
 		t.Errorf("cancelled event: %v", err)
 	}

@@ -32,6 +32,9 @@ type adminView struct {
 	Events    []adminEvent   // the events the user organizes (admins: all)
 	Moderated []*event.Event // the events the user moderates only
 	Audit     []audit.Entry
+	// Done says what was just done (a draft deleted); CanCreate offers to create an event.
+	Done      string
+	CanCreate bool
 }
 
 // eventDashboard is everything /admin/events/{slug} shows.
@@ -54,7 +57,10 @@ type eventDashboard struct {
 	// Notices are the messages organizers wrote to attendees, with the state of their mails.
 	Notices []sentNotice
 	Audit   []audit.Entry
-	Form    editForm
+	// Form holds the event's times as the agenda form proposes them.
+	Form editForm
+	// CanCreate offers to duplicate the event to those who may create events.
+	CanCreate bool
 	// Ended offers what comes after the event: the attendance certificates, the mail after it
 	// and the survey's answers.
 	Ended         bool
@@ -62,9 +68,9 @@ type eventDashboard struct {
 	Done, Problem string
 }
 
-// editForm holds the event's editable fields as the form shows them, in the event's zone.
+// editForm holds the event's times as a form shows them, in the event's zone.
 type editForm struct {
-	StartsAt, EndsAt, Location, OnlineURL, Capacity string
+	StartsAt, EndsAt string
 }
 
 func (s *Server) adminRoutes(pages *gin.RouterGroup) {
@@ -74,6 +80,7 @@ func (s *Server) adminRoutes(pages *gin.RouterGroup) {
 	s.adminActionRoutes(admin)
 	s.attendancePageRoutes(admin)
 	s.noticePageRoutes(admin)
+	s.eventPageRoutes(admin)
 }
 
 // adminEventLimit is how many events /admin lists, newest first.
@@ -87,6 +94,10 @@ func (s *Server) adminPage(c *gin.Context) {
 	if err != nil {
 		s.pageError(c, err)
 		return
+	}
+	v.CanCreate = auth.CanCreateEvents(u)
+	if done := c.Query("done"); done == "event.deleted" {
+		v.Done = done
 	}
 	s.renderPage(c, http.StatusOK, "admin", s.messages.T(pageLang(c), "admin.title", nil), v)
 }
@@ -128,11 +139,11 @@ func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (ad
 }
 
 func (s *Server) eventDashboardPage(c *gin.Context, e *event.Event) {
-	s.renderDashboard(c, http.StatusOK, e, c.Query("done"), "", nil)
+	s.renderDashboard(c, http.StatusOK, e, c.Query("done"), "")
 }
 
-// renderDashboard shows the dashboard; form, when given, keeps what the organizer typed.
-func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, done, problem string, form *editForm) {
+// renderDashboard shows the dashboard, with what was done or what went wrong.
+func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, done, problem string) {
 	ctx := c.Request.Context()
 	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem,
 		Ended: e.Status == event.StatusPublished && !s.now().Before(e.EndsAt)}
@@ -149,11 +160,8 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 			return
 		}
 	}
-	if form != nil {
-		d.Form = *form
-	} else {
-		d.Form = formOf(e)
-	}
+	d.Form = formOf(e)
+	d.CanCreate = auth.CanCreateEvents(currentUser(c))
 	s.renderPage(c, status, "admin_event", e.Title, d)
 }
 
@@ -216,12 +224,7 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 const localInput = "2006-01-02T15:04"
 
 func formOf(e *event.Event) editForm {
-	f := editForm{StartsAt: e.StartsAt.In(e.Zone()).Format(localInput), EndsAt: e.EndsAt.In(e.Zone()).Format(localInput),
-		Location: e.Location, OnlineURL: e.OnlineURL}
-	if e.Capacity != nil {
-		f.Capacity = strconv.Itoa(*e.Capacity)
-	}
-	return f
+	return editForm{StartsAt: e.StartsAt.In(e.Zone()).Format(localInput), EndsAt: e.EndsAt.In(e.Zone()).Format(localInput)}
 }
 
 // parseLocal reads a datetime-local value as a time in the event's zone.

@@ -27,9 +27,7 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		path, name string
 		do         adminAction
 	}{
-		{"/edit", "event.updated", s.editEventAction},
 		{"/publish", "event.published", s.publishAction},
-		{"/cancel", "event.cancelled", s.cancelAction},
 		{"/panelists", "panelist.created", s.addPanelistAction},
 		{"/panelists/:id/delete", "panelist.deleted", s.deletePanelistAction},
 		{"/agenda", "agenda.created", s.addAgendaAction},
@@ -47,7 +45,7 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 }
 
 // adminForm runs an action: on success back to the dashboard, on bad input the dashboard again
-// with the problem, the edit form keeping what was typed.
+// with the problem.
 func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *event.Event) {
 	return func(c *gin.Context, e *event.Event) {
 		err := do(c, e)
@@ -59,11 +57,11 @@ func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *even
 			for _, f := range invalid.Fields {
 				fields = append(fields, f.Field+": "+s.problemText(pageLang(c), f))
 			}
-			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
+			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "))
 		case errors.As(err, &conflict):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.conflictText(pageLang(c), conflict, conflict.Message), submittedForm(c, name))
+			s.renderDashboard(c, http.StatusConflict, e, "", s.conflictText(pageLang(c), conflict, conflict.Message))
 		case errors.Is(err, domain.ErrStale):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil), submittedForm(c, name))
+			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil))
 		case err != nil:
 			s.pageError(c, err)
 		default:
@@ -80,41 +78,6 @@ func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *even
 // (a reinstated registration got a seat, or a place on the waitlist); by default the action's
 // name does.
 const doneKey = "done"
-
-// submittedForm keeps the edit form's values after a failed edit.
-func submittedForm(c *gin.Context, action string) *editForm {
-	if action != "event.updated" {
-		return nil
-	}
-	return &editForm{StartsAt: c.PostForm("starts_at"), EndsAt: c.PostForm("ends_at"), Location: c.PostForm("location"),
-		OnlineURL: c.PostForm("online_url"), Capacity: c.PostForm("capacity")}
-}
-
-// editEventAction saves the edit form. The form carries the version it was filled from, so that
-// an organizer does not overwrite, unseen, what a colleague saved meanwhile.
-func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
-	var pre event.Precondition
-	if raw := c.PostForm("version"); raw != "" {
-		version, _ := strconv.ParseInt(raw, 10, 64)
-		pre = event.Precondition{Set: true, Versions: []int64{version}}
-	}
-	_, err := registration.ChangeEvent(c.Request.Context(), s.pool, e.ID, pre, func(current *event.Event) (event.Input, error) {
-		in := event.InputOf(current)
-		v := &domain.ValidationError{}
-		in.StartsAt, in.EndsAt = formSpan(c, current, v)
-		in.Location, in.OnlineURL = c.PostForm("location"), c.PostForm("online_url")
-		in.Capacity = nil
-		if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
-			n, err := strconv.Atoi(raw)
-			if err != nil {
-				v.Add("capacity", "must be a whole number, or empty for no limit")
-			}
-			in.Capacity = &n
-		}
-		return in, v.OrNil()
-	}, s.now())
-	return err
-}
 
 // formSpan reads starts_at and ends_at of a form, given in the event's time zone.
 func formSpan(c *gin.Context, e *event.Event, v *domain.ValidationError) (start, end time.Time) {
@@ -134,16 +97,6 @@ func (s *Server) publishAction(c *gin.Context, e *event.Event) error {
 		in.Status = event.StatusPublished
 		return in, nil
 	}, s.now())
-	return err
-}
-
-func (s *Server) cancelAction(c *gin.Context, e *event.Event) error {
-	if c.PostForm("confirm") != "yes" {
-		v := &domain.ValidationError{}
-		v.Add("confirm", "tick the box to confirm the cancellation; every attendee is told")
-		return v
-	}
-	_, err := registration.CancelEvent(c.Request.Context(), s.pool, e, s.now())
 	return err
 }
 

@@ -50,13 +50,14 @@ func TestAdminDashboard(t *testing.T) {
 		t.Errorf("download with the session: %d", res.StatusCode)
 	}
 
-	local := e.StartsAt.In(e.Zone())
-	moved := local.AddDate(0, 0, 1)
-	form := url.Values{"starts_at": {moved.Format("2006-01-02T15:04")}, "ends_at": {moved.Add(e.EndsAt.Sub(e.StartsAt)).Format("2006-01-02T15:04")},
-		"location": {e.Location}, "online_url": {e.OnlineURL}, "capacity": {"0"}}
+	moved := e.StartsAt.In(e.Zone()).AddDate(0, 0, 1)
+	form := formValues(t, body(h.getPage(dash+"/edit", session)), dash+"/edit")
+	form.Set("starts_at_date", moved.Format("2006-01-02"))
+	form.Set("ends_at_date", moved.Format("2006-01-02"))
+	form.Set("capacity", "0")
 	res := h.postPage(dash+"/edit", form, session)
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "capacity") {
-		t.Errorf("capacity 0: %d", res.StatusCode)
+	if page := body(res); res.StatusCode != http.StatusUnprocessableEntity || fieldError(page, "e-capacity") != "Bitte einen Wert von 1 bis 1000000 angeben." {
+		t.Errorf("capacity 0: %d %q", res.StatusCode, fieldError(page, "e-capacity"))
 	}
 	form.Set("capacity", "120")
 	if res := h.postPage(dash+"/edit", form, session); res.StatusCode != http.StatusSeeOther {

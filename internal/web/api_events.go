@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,8 +127,32 @@ func (s *Server) patchEvent(c *gin.Context, e *event.Event) {
 	s.respondEvent(c, http.StatusOK, updated)
 }
 
+// cancelEvent cancels the event; the body, which may be left out, may carry a "message" to the
+// attendees, which their cancellation mail gives.
 func (s *Server) cancelEvent(c *gin.Context, e *event.Event) {
-	cancelled, err := registration.CancelEvent(c.Request.Context(), s.pool, e, s.now())
+	var message string
+	if c.Request.ContentLength != 0 {
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		if err != nil && !errors.As(err, &tooLarge) {
+			err = &malformedError{detail: "unable to read the request body"}
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			obj, err := parseObject(body)
+			if err == nil {
+				err = decodeFields(obj, map[string]any{"message": &message})
+			}
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+		}
+	}
+	cancelled, err := registration.CancelEventWithMessage(c.Request.Context(), s.pool, e, message, s.now())
 	if err != nil {
 		s.respondError(c, err)
 		return

@@ -31,6 +31,10 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 			e := v.(*event.Event)
 			entry.EventID = &e.ID
 			entry.Detail = e.Slug
+			// A deleted event's row is gone: its entry names it by slug only.
+			if action == "event.deleted" {
+				entry.EventID = nil
+			}
 		}
 		for _, p := range c.Params {
 			if p.Key != "slug" {

@@ -154,6 +154,14 @@ func TestBrowserAccessibility(t *testing.T) {
 	if _, _, err := registration.Cancel(ctx, pool, janaToken, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// The organizer may create events, and has a draft to preview and delete.
+	pool.MustExec(`UPDATE users SET role = 'organizer' WHERE id = $1`, orga.ID)
+	draftInput := event.InputOf(e)
+	draftInput.Slug, draftInput.Title, draftInput.Status = "", "Digitale Kommune: Daten teilen", event.StatusDraft
+	draft, err := event.Create(ctx, pool, draftInput, orga)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
@@ -180,6 +188,13 @@ func TestBrowserAccessibility(t *testing.T) {
 			fill("Betreff", "Technik-Check vor der Folgesitzung"),
 			fill("Nachricht", "Bitte testen Sie vorab Ton und Kamera. Der Raum öffnet 15 Minuten vor Beginn; wir helfen Ihnen dort gern."),
 			press(`form[action$="/message/preview"] button`), waitFor(`!!document.getElementById("vorschau")`))
+	}
+	newEventErrors := func() {
+		do(t, organizer, "send the new event form with mistakes", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/admin/events/new"),
+			set(inGroup("Beginn", "input[type=date]"), "2030-03-07"), set(inGroup("Beginn", "input[type=time]"), "17:00"),
+			set(inGroup("Ende", "input[type=time]"), "16:30"), set(byLabel("Erinnerungen"), "24h, morgen"),
+			set(byLabel("E-Mail-Adresse der Veranstaltenden"), "ÖFIT <veranstaltungen@example.org>"),
+			press(`form[action="/admin/events/new"] button[type="submit"]`), waitFor(`!!document.getElementById("fehler")`))
 	}
 	pages := []struct {
 		name, path string
@@ -214,7 +229,18 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"attendance", "/admin/events/" + demo.FollowUpSlug + "/attendance?status=all", organizer, nil},
 		{"message", "", organizer, previewed},
 		{"reinstate", "/admin/events/" + demo.FollowUpSlug + "?status=cancelled#anmeldungen", organizer, nil},
+		{"event-new", "/admin/events/new", organizer, nil},
+		{"event-new-errors", "", organizer, newEventErrors},
+		{"event-edit", "/admin/events/" + demo.FollowUpSlug + "/edit", organizer, nil},
+		{"event-questions", "/admin/events/" + demo.FollowUpSlug + "/questions", organizer, nil},
+		{"event-duplicate", "/admin/events/" + demo.WebsessionSlug + "/duplicate", organizer, nil},
+		{"event-cancel", "/admin/events/" + demo.FollowUpSlug + "/cancel", organizer, nil},
+		{"event-preview", "/events/" + draft.Slug, organizer, nil},
+		{"event-delete", "/admin/events/" + draft.Slug + "/delete", organizer, nil},
 	}
+	// Pages that the README shows; the other pages are checked all the same.
+	unshown := map[string]bool{"login": true, "not-found": true, "home": true, "manage": true,
+		"event-duplicate": true, "event-cancel": true, "event-delete": true}
 	kern, err := fs.ReadFile(templates.FS, "static/kern/kern.css")
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +265,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			for _, problem := range overlaps(t, p.who) {
 				t.Errorf("at 1280 px %s", problem)
 			}
-			if shots != "" && p.name != "login" && p.name != "not-found" && p.name != "home" && !strings.HasPrefix(p.name, "join-") && p.name != "manage" {
+			if shots != "" && !unshown[p.name] && !strings.HasPrefix(p.name, "join-") {
 				shot, err := chromedp.Run(p.who, chromedp.CaptureScreenshot())
 				if err != nil {
 					t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -110,13 +109,16 @@ func TestIfMatchOnEventChanges(t *testing.T) {
 		t.Errorf("If-Match *: %d", rec.Code)
 	}
 
-	// The dashboard's form, filled before a colleague's change, does not overwrite it.
+	// The edit page's form, filled before a colleague's change, does not overwrite it.
 	var version int64
 	h.pool.Get(&version, `SELECT version FROM events WHERE id = $1`, e.ID)
 	eventUser(t, h.pool, e.ID, "kollegin@example.org", auth.EventOrganizer)
 	session := h.login("kollegin@example.org", testPassword)
-	form := url.Values{"version": {fmt.Sprint(version - 1)}, "starts_at": {"2027-03-04T17:00"}, "ends_at": {"2027-03-04T18:30"}, "location": {"Rathaus"}}
-	res := h.postPage("/admin/events/"+e.Slug+"/edit", form, session)
+	edit := "/admin/events/" + e.Slug + "/edit"
+	form := formValues(t, body(h.getPage(edit, session)), edit)
+	form.Set("version", fmt.Sprint(version-1))
+	form.Set("location", "Rathaus")
+	res := h.postPage(edit, form, session)
 	if page := body(res); res.StatusCode != http.StatusConflict || !strings.Contains(page, "inzwischen von jemand anderem geändert") {
 		t.Errorf("dashboard edit from an old version: %d", res.StatusCode)
 	}

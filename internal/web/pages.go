@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,9 +54,11 @@ type eventView struct {
 	// RegistrationOpen and RegistrationNotYet describe the registration window at the time of the request.
 	RegistrationOpen   bool
 	RegistrationNotYet bool
-	SeatsLeft          *int // nil: unlimited
-	Form               *formView
-	RetentionDays      int
+	// Preview shows a draft to its organizers as attendees will see it, the form included.
+	Preview       bool
+	SeatsLeft     *int // nil: unlimited
+	Form          *formView
+	RetentionDays int
 	// OtherZone is set when the event's zone is not the one German readers assume.
 	OtherZone string
 	// FeedURL subscribes to all events (webcal://, which calendar apps open themselves).
@@ -79,7 +82,8 @@ func (s *Server) eventPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	if v.RegistrationOpen {
+	v.Preview = e.Status == event.StatusDraft
+	if v.RegistrationOpen || v.Preview {
 		v.Form = s.registrationForm(pageLang(c), e, url.Values{}, nil)
 	}
 	s.renderPage(c, http.StatusOK, "event", e.Title, v)
@@ -201,7 +205,15 @@ func (s *Server) conflictText(lang string, conflict *domain.ConflictError, fallb
 // the problem's code, or the English message for a problem that has none.
 func (s *Server) problemText(lang string, f domain.FieldError) string {
 	id := "problem." + f.Code
-	if text := s.messages.T(lang, id, map[string]any(f.Params)); f.Code != "" && text != id {
+	params := map[string]any(f.Params)
+	// A problem that names another field ("after starts_at") names it as the form labels it.
+	if other, ok := params["Other"].(string); ok {
+		if label := s.messages.T(lang, "field."+other, nil); label != "field."+other {
+			params = maps.Clone(params)
+			params["Other"] = label
+		}
+	}
+	if text := s.messages.T(lang, id, params); f.Code != "" && text != id {
 		return text
 	}
 	return f.Message

@@ -3,7 +3,6 @@ package web_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -59,9 +58,14 @@ func TestTimesOutsideTheYearsAreRefused(t *testing.T) {
 	eventUser(t, h.pool, e.ID, "dashboard@example.org", "")
 	h.pool.MustExec(`UPDATE users SET role = 'admin' WHERE email = 'dashboard@example.org'`)
 	session := h.login("dashboard@example.org", testPassword)
-	res := h.postPage("/admin/events/"+e.Slug+"/edit", url.Values{"starts_at": {"9999-12-31T20:00"}, "ends_at": {"9999-12-31T21:00"}}, session)
-	if page := body(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "starts_at") {
-		t.Errorf("dashboard edit to 9999: %d", res.StatusCode)
+	edit := "/admin/events/" + e.Slug + "/edit"
+	form := formValues(t, body(h.getPage(edit, session)), edit)
+	for name, value := range map[string]string{"starts_at_date": "9999-12-31", "starts_at_time": "20:00", "ends_at_date": "9999-12-31", "ends_at_time": "21:00"} {
+		form.Set(name, value)
+	}
+	res := h.postPage(edit, form, session)
+	if page := body(res); res.StatusCode != http.StatusUnprocessableEntity || fieldError(page, "e-starts-at") != "Bitte ein Datum zwischen den Jahren 1900 und 2200 angeben." {
+		t.Errorf("dashboard edit to 9999: %d %q", res.StatusCode, fieldError(page, "e-starts-at"))
 	}
 	var stored int
 	h.pool.Get(&stored, `SELECT count(*) FROM events WHERE starts_at > '2201-01-01' OR ends_at > '2201-01-01'`)
