@@ -61,7 +61,7 @@ func Create(ctx context.Context, pool *sqlx.DB, in Input, creator *auth.User) (*
 			return nil, err
 		}
 	}
-	return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+	return nil, &domain.ConflictError{Code: "slug_taken", Params: domain.Params{"Slug": v.Slug}, Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
 }
 
 // derivedSlugs returns slugs made from a title, German umlauts spelt out: "Digitale Kommune:
@@ -91,7 +91,7 @@ func derivedSlugs(title string) []string {
 // which calendars read as the invite's SEQUENCE.
 func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error) {
 	if e.Status == StatusCancelled {
-		return nil, &domain.ConflictError{Message: "the event is cancelled and can no longer be changed"}
+		return nil, &domain.ConflictError{Code: "event_cancelled", Message: "the event is cancelled and can no longer be changed"}
 	}
 	v, err := in.validate()
 	if err != nil {
@@ -103,7 +103,7 @@ func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error
 	moved := e.Status == StatusPublished && v.Status == StatusPublished && calendarChanged(e, v)
 	updated, err := update(ctx, tx, e.ID, v, moved)
 	if isUniqueViolation(err) {
-		return nil, &domain.ConflictError{Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
+		return nil, &domain.ConflictError{Code: "slug_taken", Params: domain.Params{"Slug": v.Slug}, Field: "slug", Message: fmt.Sprintf("the slug %q is taken by another event", v.Slug)}
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func Cancel(ctx context.Context, q sqlx.ExtContext, e *Event, now time.Time) (*E
 	case StatusCancelled:
 		return e, nil
 	case StatusDraft:
-		return nil, &domain.ConflictError{Field: "status", Message: "a draft is not cancelled but deleted"}
+		return nil, &domain.ConflictError{Code: "draft_not_cancelled", Field: "status", Message: "a draft is not cancelled but deleted"}
 	}
 	query := `UPDATE events SET status = 'cancelled', cancelled_at = $2, revision = revision + 1,
 			version = version + 1, updated_at = $2
@@ -167,7 +167,7 @@ func Delete(ctx context.Context, q sqlx.ExecerContext, e *Event) error {
 		return fmt.Errorf("event: unable to delete event: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &domain.ConflictError{Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
+		return &domain.ConflictError{Code: "not_a_draft", Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func ParseStatus(s string) ([]string, error) {
 		}
 		if !ok {
 			v := &domain.ValidationError{}
-			v.Add("status", "must be pending, confirmed, waitlisted, cancelled, a comma-separated list of them, or all")
+			v.Problem("status", "one_of", domain.Params{"Values": "pending, confirmed, waitlisted, cancelled, all"}, "must be pending, confirmed, waitlisted, cancelled, a comma-separated list of them, or all")
 			return nil, v
 		}
 		out = append(out, part)

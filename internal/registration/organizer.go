@@ -59,7 +59,7 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 		case StatusConfirmed, StatusWaitlisted, StatusCancelled:
 		default:
 			v := &domain.ValidationError{}
-			v.Add("status", "must be confirmed, waitlisted or cancelled")
+			v.Problem("status", "one_of", domain.Params{"Values": "confirmed, waitlisted, cancelled"}, "must be confirmed, waitlisted or cancelled")
 			return nil, v
 		}
 	}
@@ -96,7 +96,7 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 // waitlist); the people promoted are returned.
 func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to string, now time.Time) (out *Registration, promoted []Registration, err error) {
 	if r.Status == StatusCancelled {
-		return nil, nil, &domain.ConflictError{Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
+		return nil, nil, &domain.ConflictError{Code: "registration_cancelled", Field: "status", Message: "a cancelled registration cannot be restored; the person registers again"}
 	}
 	if r.Status == StatusConfirmed {
 		if err := freeSeat(ctx, tx, e.ID); err != nil {
@@ -109,7 +109,7 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, &domain.ConflictError{Field: "status", Message: "the event is fully booked; raise its capacity first"}
+			return nil, nil, &domain.ConflictError{Code: "capacity_reached", Field: "status", Message: "the event is fully booked; raise its capacity first"}
 		}
 	}
 	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {

@@ -103,7 +103,7 @@ func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
 		if raw := strings.TrimSpace(c.PostForm("capacity")); raw != "" {
 			n, err := strconv.Atoi(raw)
 			if err != nil {
-				v.Add("capacity", "must be a whole number, or empty for no limit")
+				v.Problem("capacity", "not_integer", nil, "must be a whole number, or empty for no limit")
 			}
 			in.Capacity = &n
 		}
@@ -116,10 +116,10 @@ func (s *Server) editEventAction(c *gin.Context, e *event.Event) error {
 func formSpan(c *gin.Context, e *event.Event, v *domain.ValidationError) (start, end time.Time) {
 	var err error
 	if start, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
-		v.Add("starts_at", "must be a date and time")
+		v.Problem("starts_at", "invalid_datetime", nil, "must be a date and time")
 	}
 	if end, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
-		v.Add("ends_at", "must be a date and time")
+		v.Problem("ends_at", "invalid_datetime", nil, "must be a date and time")
 	}
 	return start, end
 }
@@ -136,7 +136,7 @@ func (s *Server) publishAction(c *gin.Context, e *event.Event) error {
 func (s *Server) cancelAction(c *gin.Context, e *event.Event) error {
 	if c.PostForm("confirm") != "yes" {
 		v := &domain.ValidationError{}
-		v.Add("confirm", "tick the box to confirm the cancellation; every attendee is told")
+		v.Problem("confirm", "not_ticked", nil, "tick the box to confirm the cancellation; every attendee is told")
 		return v
 	}
 	_, err := registration.CancelEvent(c.Request.Context(), s.pool, e, s.now())

@@ -69,10 +69,10 @@ func fileOptions(c *gin.Context) (export.Options, error) {
 	case "semicolon":
 		opt.Delimiter = ';'
 	default:
-		v.Add("delimiter", "must be comma or semicolon")
+		v.Problem("delimiter", "one_of", domain.Params{"Values": "comma, semicolon"}, "must be comma or semicolon")
 	}
 	if opt.Lang != "" && opt.Lang != "de" && opt.Lang != "en" {
-		v.Add("lang", "must be de or en")
+		v.Problem("lang", "one_of", domain.Params{"Values": "de, en"}, "must be de or en")
 	}
 	return opt, v.OrNil()
 }

@@ -82,7 +82,7 @@ func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
 	case "", "queued", "retrying", "sent", "failed", "dropped":
 	default:
 		v := &domain.ValidationError{}
-		v.Add("status", "must be queued, retrying, sent, failed or dropped")
+		v.Problem("status", "one_of", domain.Params{"Values": "queued, retrying, sent, failed, dropped"}, "must be queued, retrying, sent, failed or dropped")
 		s.respondError(c, v)
 		return
 	}

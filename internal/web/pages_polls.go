@@ -97,7 +97,9 @@ func (s *Server) answerPage(c *gin.Context) {
 	if ok {
 		err = s.submitAnswer(c, e, id, a)
 	} else {
-		err = &domain.ValidationError{Fields: []domain.FieldError{{Field: "option", Message: "must be a number"}}}
+		v := &domain.ValidationError{}
+		v.Problem("option", "not_integer", nil, "must be a number")
+		err = v
 	}
 	var invalid *domain.ValidationError
 	var conflict *domain.ConflictError
