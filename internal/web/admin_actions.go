@@ -56,24 +56,15 @@ func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
 		}
 		c.Set(eventKey, e)
 		err = do(c, e)
-		var invalid *domain.ValidationError
-		var conflict *domain.ConflictError
-		switch {
-		case errors.As(err, &invalid):
-			var fields []string
-			for _, f := range invalid.Fields {
-				fields = append(fields, f.Field+": "+s.problemText(pageLang(c), f))
-			}
-			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "), submittedForm(c, name))
-		case errors.As(err, &conflict):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.conflictText(pageLang(c), conflict, conflict.Message), submittedForm(c, name))
-		case errors.Is(err, domain.ErrStale):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil), submittedForm(c, name))
-		case err != nil:
-			s.pageError(c, err)
-		default:
+		if err == nil {
 			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+name)
+			return
 		}
+		if p, ok := s.problemOf(pageLang(c), err, nil); ok {
+			s.renderDashboard(c, p.Status, e, "", p.Text, submittedForm(c, name))
+			return
+		}
+		s.pageError(c, err)
 	}
 }
 
