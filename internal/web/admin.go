@@ -31,7 +31,7 @@ type adminEvent struct {
 type adminView struct {
 	User   *auth.User
 	Events []adminEvent
-	Audit  []audit.Entry
+	Audit  []auditLine
 }
 
 // eventDashboard is everything /admin/events/{slug} shows.
@@ -51,7 +51,7 @@ type eventDashboard struct {
 	Members    []auth.Member
 	Mail       map[string]int
 	FailedMail []outbox.Delivery
-	Audit      []audit.Entry
+	Audit      []auditLine
 	Form       editForm
 	// Ended offers what comes after the event: the attendance certificates, the mail after it
 	// and the survey's answers.
@@ -91,10 +91,17 @@ func (s *Server) adminPage(c *gin.Context) {
 		v.Events = append(v.Events, adminEvent{Event: e, Counts: counts, SeatsLeft: counts.SeatsLeft(e.Capacity)})
 	}
 	if u.IsAdmin() {
-		if v.Audit, err = audit.Recent(ctx, s.pool, 50); err != nil {
+		entries, err := audit.Recent(ctx, s.pool, 50)
+		if err != nil {
 			s.pageError(c, err)
 			return
 		}
+		zones, err := auditZones(ctx, s.pool, entries)
+		if err != nil {
+			s.pageError(c, err)
+			return
+		}
+		v.Audit = s.auditLines(pageLang(c), entries, zones, true)
 	}
 	s.renderPage(c, http.StatusOK, "admin", s.messages.T(pageLang(c), "admin.title", nil), v)
 }
@@ -135,7 +142,7 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 		Ended: e.Status == event.StatusPublished && !s.now().Before(e.EndsAt)}
 	d.Event = e
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	if err := s.loadDashboard(ctx, &d, after); err != nil {
+	if err := s.loadDashboard(ctx, &d, pageLang(c), after); err != nil {
 		s.pageError(c, err)
 		return
 	}
@@ -155,7 +162,7 @@ func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, don
 }
 
 // loadDashboard reads what the dashboard shows, one query after the other.
-func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int64) error {
+func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, lang string, after int64) error {
 	e := d.Event
 	var err error
 	if d.Counts, err = registration.CountsOf(ctx, s.pool, e.ID); err != nil {
@@ -202,7 +209,8 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if d.FailedMail, err = outbox.Deliveries(ctx, s.pool, registration.Recipients(e.ID), "failed", 50); err != nil {
 		return err
 	}
-	d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50)
+	entries, err := audit.ForEvent(ctx, s.pool, e.ID, 50)
+	d.Audit = s.auditLines(lang, entries, map[int64]*time.Location{e.ID: e.Zone()}, false)
 	return err
 }
 

@@ -206,6 +206,7 @@ func (s *Server) changeRegistrationAction(c *gin.Context, e *event.Event) error 
 	if attended := c.PostForm("attended"); attended != "" {
 		ch.Attended = ptr(attended == "yes")
 	}
+	noteAudit(c, "change", registrationChanges(ch))
 	_, err = registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	return err
 }

@@ -55,7 +55,7 @@ func TestAdminDashboard(t *testing.T) {
 	form := url.Values{"starts_at": {moved.Format("2006-01-02T15:04")}, "ends_at": {moved.Add(e.EndsAt.Sub(e.StartsAt)).Format("2006-01-02T15:04")},
 		"location": {e.Location}, "online_url": {e.OnlineURL}, "capacity": {"0"}}
 	res := h.postPage(dash+"/edit", form, session)
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "capacity") {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "Plätze: ") {
 		t.Errorf("capacity 0: %d", res.StatusCode)
 	}
 	form.Set("capacity", "120")
@@ -73,7 +73,7 @@ func TestAdminDashboard(t *testing.T) {
 		t.Errorf("cancel without confirmation: %d", res.StatusCode)
 	}
 	page = body(h.getPage(dash, session))
-	for _, want := range []string{"event.updated", "member.added", "attendees.exported", "moderation@example.org"} {
+	for _, want := range []string{"Veranstaltung geändert", "Rolle vergeben", "Teilnehmerliste heruntergeladen", "moderation@example.org"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the dashboard's log lacks %q", want)
 		}

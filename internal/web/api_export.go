@@ -30,6 +30,7 @@ func (s *Server) exportPolls(format string) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
+		noteAudit(c, "format", format)
 		s.download(c, e.Slug+"-umfragen", format, func(w io.Writer) error {
 			if format == "csv" {
 				return export.WritePollsCSV(c.Request.Context(), s.pool, w, e, opt)
@@ -93,6 +94,7 @@ func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event)
 		}
 		opt.Statuses = statuses
 		ctx := c.Request.Context()
+		noteAudit(c, "format", format)
 		complete := s.download(c, e.Slug+"-teilnehmende", format, func(w io.Writer) error {
 			if format == "csv" {
 				return export.WriteCSV(ctx, s.pool, w, e, opt)

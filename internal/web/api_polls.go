@@ -154,6 +154,7 @@ func (s *Server) patchPoll(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", pollChanges(ch))
 	p, err := poll.Update(c.Request.Context(), s.pool, e.ID, id, ch)
 	if err != nil {
 		s.respondError(c, err)

@@ -101,6 +101,7 @@ func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", questionChanges(ch))
 	q, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch)
 	if err != nil {
 		s.respondError(c, err)

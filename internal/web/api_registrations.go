@@ -189,6 +189,7 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", registrationChanges(ch))
 	r, err := registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	if err != nil {
 		s.respondError(c, err)

@@ -212,6 +212,7 @@ func (s *Server) pollActionPage(c *gin.Context) {
 	}
 	var ch poll.Change
 	action(&ch)
+	noteAudit(c, "change", pollChanges(ch))
 	if _, err := poll.Update(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
 		s.refuseOnModeration(c, e, err, "poll.error.gone")
 		return

@@ -264,6 +264,7 @@ func (s *Server) moderateAction(c *gin.Context) {
 		s.pageError(c, &malformedError{"unknown action"})
 		return
 	}
+	noteAudit(c, "change", questionChanges(ch))
 	if _, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
 		s.refuseOnModeration(c, e, err, "qa.error.gone")
 		return
