@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -38,6 +39,8 @@ type Message struct {
 	Event     *event.Event
 	Agenda    []panel.AgendaItem
 	Now       time.Time
+	// Payload is what the outbox entry has to say beyond the event as it is (see outbox.Replace).
+	Payload []byte
 }
 
 // Renderer turns an outbox entry into a mail: texts from the message catalogs, plain text and
@@ -73,6 +76,9 @@ type content struct {
 	JoinLabel, JoinURL             string
 	EventLabel, EventURL           string
 	ManageLabel, ManageURL         string
+	// Changes are what an update tells changed, each with its label, as it was and as it is.
+	ChangesTitle, Before, After string
+	Changes                     []change
 	// Links are further links with their labels (the mail after the event has two).
 	Links [][2]string
 	// Sections are blocks of lines under a title, below a heading (the poll results).
@@ -83,7 +89,7 @@ type content struct {
 
 // Render builds the mail of one outbox entry on its own; a worker renders many with a Batch.
 func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
-	return rd.Batch(m.Event, m.Agenda, m.Now).Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient)
+	return rd.Batch(m.Event, m.Agenda, m.Now).Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient, m.Payload)
 }
 
 // Batch renders the mails about one event, as it is at now, to any number of recipients, one
@@ -184,10 +190,10 @@ func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Ti
 // Render builds the mail of one outbox entry. Mails that give a seat carry the personal invite,
 // an update carries it with the new SEQUENCE, and a cancellation removes the entry from the
 // calendar of whoever had a seat.
-func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient) (*gomail.Msg, error) {
+func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient, payload []byte) (*gomail.Msg, error) {
 	rd := b.rd
 	lang := i18n.Lang(r.Language)
-	sh, err := b.bodies(kind, lang, r.Status)
+	sh, err := b.bodies(kind, lang, r.Status, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -225,16 +231,18 @@ func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.R
 	return msg, nil
 }
 
-// bodies returns the subject and bodies that the mails of one kind, language and recipient
-// status share, rendering them the first time.
-func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
-	key := kind + "/" + lang + "/" + status
+// bodies returns the subject and bodies that the mails of one kind, language, recipient status
+// and payload share, rendering them the first time.
+func (b *Batch) bodies(kind, lang, status string, payload []byte) (*shared, error) {
+	key := kind + "/" + lang + "/" + status + "/" + string(payload)
 	if sh, ok := b.shared[key]; ok {
 		return sh, nil
 	}
 	rd, e, loc := b.rd, b.e, b.loc
 	t := func(id string, data map[string]any) string { return rd.messages.T(lang, id, data) }
-	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang), "Time": i18n.Clock(e.StartsAt, loc, lang)}
+	zone := i18n.ZoneName(e.StartsAt, loc, lang)
+	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang),
+		"Time": i18n.Clock(e.StartsAt, loc, lang) + " (" + zone + ")"}
 	c := content{
 		Lang:        lang,
 		Subject:     t("mail."+kind+".subject", data),
@@ -246,9 +254,20 @@ func (b *Batch) bodies(kind, lang, status string) (*shared, error) {
 		ManageURL:   rd.link("/r/" + b.markers[tokenSlot]),
 		Footer:      t("mail.footer", nil),
 		Facts: [][2]string{
-			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
-			{t("mail.timezone", nil), e.Timezone},
+			{t("event.when", nil), i18n.ZonedSpan(e.StartsAt, e.EndsAt, loc, lang)},
+			{t("mail.timezone", nil), zoneFact(zone, e.Timezone)},
 		},
+	}
+	if kind == outbox.KindUpdated && payload != nil {
+		var was event.Appointment
+		if err := json.Unmarshal(payload, &was); err != nil {
+			return nil, fmt.Errorf("mail: the appointment before the move: %w", err)
+		}
+		c.ChangesTitle, c.Before, c.After = t("mail.updated.changes", nil), t("mail.change.before", nil), t("mail.change.after", nil)
+		c.Changes = rd.changes(lang, was, e.Appointment())
+	}
+	if kind == outbox.KindReminder {
+		c.Links = append(c.Links, [2]string{t("mail.reminder.questions", nil), rd.link("/events/" + e.Slug + "/questions" + langQuery(lang))})
 	}
 	if e.Location != "" {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})

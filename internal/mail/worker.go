@@ -407,7 +407,7 @@ func renderSafely(b *Batch, m outbox.Message, r *registration.Recipient) (msg *g
 			err = &unsendableError{fmt.Errorf("panic: %v", v)}
 		}
 	}()
-	msg, err = b.Render(m.ID, m.MessageID, m.Kind, r)
+	msg, err = b.Render(m.ID, m.MessageID, m.Kind, r, m.Payload)
 	if err != nil {
 		return nil, &unsendableError{err}
 	}

@@ -24,6 +24,8 @@ type Message struct {
 	RegistrationID int64     `db:"registration_id"`
 	Attempts       int       `db:"attempts"` // attempts before this one
 	DueAt          time.Time `db:"due_at"`
+	// Payload is what the message has to say beyond the current state (see Replace), or nil.
+	Payload []byte `db:"payload"`
 }
 
 // Queue is the outbox as one worker sees it. A worker claims due messages in one short
@@ -60,7 +62,7 @@ func (q *Queue) Claim(ctx context.Context, due time.Time, limit int) ([]Message,
 			WHERE o.status = 'queued' AND o.due_at <= $3 AND NOT ` + leased + `
 			ORDER BY o.due_at, o.id LIMIT $4
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, message_id, kind, registration_id, attempts, due_at`
+		RETURNING id, message_id, kind, registration_id, attempts, due_at, payload`
 	var ms []Message
 	if err := sqlx.SelectContext(ctx, q.DB, &ms, query, q.Name, q.Lease.Seconds(), due, limit); err != nil {
 		return nil, time.Time{}, fmt.Errorf("outbox: claim: %w", err)
