@@ -132,7 +132,13 @@ func (s *Server) eventDashboardPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	s.renderDashboard(c, http.StatusOK, e, c.Query("done"), "", nil)
+	// done names the form that was sent, as adminForm's redirect says; anything else, typed into
+	// the address, has no words and no banner.
+	done := c.Query("done")
+	if id := "admin.done." + done; s.messages.T(pageLang(c), id, nil) == id {
+		done = ""
+	}
+	s.renderDashboard(c, http.StatusOK, e, done, "", nil)
 }
 
 // renderDashboard shows the dashboard; form, when given, keeps what the organizer typed.

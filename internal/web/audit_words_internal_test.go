@@ -18,16 +18,17 @@ import (
 var actionName = regexp.MustCompile(`^[a-z]+\.[a-z_]+$`)
 
 // Every action the code audits, and every change an entry of it may note, is worded in both
-// catalogs, so that the dashboards say what happened instead of showing a code. The actions are
-// read from the source: the argument of each s.audited call, or, where a function passes a
-// variable (the dashboard's table of forms), the action names written in that function.
+// catalogs, so that the dashboards say what happened instead of showing a code; so is what the
+// dashboard says after each of its forms. The actions are read from the source: the argument of
+// each s.audited call, or, where a function passes a variable (the dashboard's table of forms),
+// the action names written in that function.
 func TestEveryAuditedActionHasWords(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := map[string]bool{}
+	actions, forms := map[string]bool{}, map[string]bool{}
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -67,7 +68,7 @@ func TestEveryAuditedActionHasWords(t *testing.T) {
 					t.Errorf("%s: %s audits actions whose names this test cannot see", name, fn.Name.Name)
 				}
 				for _, s := range literals {
-					actions[s] = true
+					actions[s], forms[s] = true, true
 				}
 			}
 		}
@@ -91,10 +92,47 @@ func TestEveryAuditedActionHasWords(t *testing.T) {
 			if !slices.Contains(known, "audit."+action) {
 				t.Errorf("audit.%s has no text in the %s catalog", action, lang)
 			}
+			if forms[action] && !slices.Contains(known, "admin.done."+action) {
+				t.Errorf("admin.done.%s has no text in the %s catalog", action, lang)
+			}
 			for _, change := range auditChanges[action] {
 				if !slices.Contains(known, "audit."+action+"."+change) {
 					t.Errorf("audit.%s.%s has no text in the %s catalog", action, change, lang)
 				}
+			}
+		}
+	}
+}
+
+// Every kind of mail has a name in both catalogs, for the dashboard's list of failed mail. The
+// kinds are the constants Kind… of package outbox.
+func TestEveryMailKindHasWords(t *testing.T) {
+	t.Parallel()
+	f, err := parser.ParseFile(token.NewFileSet(), "../outbox/outbox.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if spec, ok := n.(*ast.ValueSpec); ok && len(spec.Names) == 1 && strings.HasPrefix(spec.Names[0].Name, "Kind") && len(spec.Values) == 1 {
+			if lit, ok := spec.Values[0].(*ast.BasicLit); ok {
+				kind, _ := strconv.Unquote(lit.Value)
+				kinds = append(kinds, kind)
+			}
+		}
+		return true
+	})
+	if !slices.Contains(kinds, "reminder") || !slices.Contains(kinds, "updated") {
+		t.Fatalf("found the kinds %v; is the walk broken?", kinds)
+	}
+	for _, lang := range i18n.Languages {
+		known, err := i18n.MessageIDs(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range kinds {
+			if !slices.Contains(known, "admin.mail.kind."+kind) {
+				t.Errorf("admin.mail.kind.%s has no text in the %s catalog", kind, lang)
 			}
 		}
 	}

@@ -72,6 +72,15 @@ func TestAuditLogSaysWhatHappened(t *testing.T) {
 		}
 	}
 
+	// A failed mail is listed by what it is, not by its kind's code.
+	h.pool.MustExec(`UPDATE outbox SET status = 'failed', attempts = 10, last_error = '550 mailbox unavailable'`)
+	var kind string
+	h.pool.Get(&kind, `SELECT kind FROM outbox LIMIT 1`)
+	failed := body(h.getPage("/admin/events/"+demo.FollowUpSlug, orga))
+	if !strings.Contains(failed, "<td>erika@pattensen.example</td><td>Bitte um Bestätigung</td><td>550 mailbox unavailable</td>") || kind != "confirm" {
+		t.Errorf("the failed %s mail is not listed in words", kind)
+	}
+
 	// The admin's list of all events names each entry's event and uses its zone.
 	eventUser(t, h.pool, 0, "chefin@example.org", "")
 	h.pool.MustExec(`UPDATE users SET role = 'admin' WHERE email = 'chefin@example.org'`)
