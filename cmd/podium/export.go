@@ -25,7 +25,7 @@ func exportAttendees(ctx context.Context, cfg *config.Config, args []string, std
 	format := fs.String("format", "csv", "csv or xlsx")
 	out := fs.String("o", "", "file to write (default: standard output)")
 	status := fs.String("status", "", "confirmed (default), a comma-separated list, or all")
-	lang := fs.String("lang", "", "de for German column labels")
+	lang := fs.String("lang", "", "de for a list in German: labels, statuses, ja/nein, dates as German Excel reads them")
 	delimiter := fs.String("delimiter", "comma", "comma or semicolon (CSV)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -37,6 +37,8 @@ func exportAttendees(ctx context.Context, cfg *config.Config, args []string, std
 		return usageError("export: --format must be csv or xlsx")
 	case *delimiter != "comma" && *delimiter != "semicolon":
 		return usageError("export: --delimiter must be comma or semicolon")
+	case *lang != "" && *lang != "de" && *lang != "en":
+		return usageError("export: --lang must be de or en")
 	}
 	statuses, err := export.ParseStatus(*status)
 	if err != nil {

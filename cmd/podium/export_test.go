@@ -23,8 +23,9 @@ func TestExportCommand(t *testing.T) {
 	if err := demo.Load(context.Background(), pool, time.Now(), slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
+	confirmed := time.Date(2026, 10, 29, 16, 3, 0, 0, time.UTC)
 	pool.MustExec(`INSERT INTO registrations (event_id, status, name, email, consent_at, token_hash, confirmed_at)
-		SELECT id, 'confirmed', 'Jürgen Weiß', 'juergen@wesel.example', now(), '\x01', now() FROM events WHERE slug = $1`, demo.FollowUpSlug)
+		SELECT id, 'confirmed', 'Jürgen Weiß', 'juergen@wesel.example', now(), '\x01', $2 FROM events WHERE slug = $1`, demo.FollowUpSlug, confirmed)
 	dir := t.TempDir()
 
 	csvFile := filepath.Join(dir, "teilnehmende.csv")
@@ -32,7 +33,10 @@ func TestExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(csvFile)
-	if !strings.HasPrefix(string(raw), "\ufeffID;Name;E-Mail;") || !strings.Contains(string(raw), "Jürgen Weiß;juergen@wesel.example") {
+	// In German: the status, the time of confirmation as German Excel reads it (in Berlin, 17:03 in
+	// winter time) and "nein" for not attended.
+	if !strings.HasPrefix(string(raw), "\ufeffID;Name;E-Mail;") || !strings.Contains(string(raw), "Jürgen Weiß;juergen@wesel.example;;;;bestätigt;") ||
+		!strings.Contains(string(raw), ";29.10.2026 17:03;nein;") {
 		t.Errorf("csv %q", raw)
 	}
 
@@ -46,8 +50,11 @@ func TestExportCommand(t *testing.T) {
 	}
 	rows, _ := f.GetRows(f.GetSheetList()[0])
 	f.Close()
-	if len(rows) != 2 || rows[1][1] != "Jürgen Weiß" {
+	if len(rows) != 2 || rows[1][1] != "Jürgen Weiß" || rows[1][6] != "confirmed" {
 		t.Errorf("xlsx rows %q", rows)
+	}
+	if _, err := cli(t, "", "export", "--event", demo.FollowUpSlug, "--lang", "fr"); err == nil {
+		t.Error("an unknown language exported")
 	}
 
 	if _, err := cli(t, "", "export", "--event", "no-such-event", "-o", filepath.Join(dir, "x.csv")); err == nil {

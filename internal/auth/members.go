@@ -78,13 +78,13 @@ func RemoveEventRole(ctx context.Context, q sqlx.ExecerContext, eventID, userID 
 func GiveEventRole(ctx context.Context, q sqlx.ExtContext, eventID int64, email, role string) (*Member, error) {
 	v := &domain.ValidationError{}
 	if role != EventOrganizer && role != EventModerator {
-		v.Add("role", "must be organizer or moderator")
+		v.Problem("role", "one_of", domain.Params{"Values": "organizer, moderator"}, "must be organizer or moderator")
 	}
 	u, err := UserByEmail(ctx, q, email)
 	switch {
 	case !v.CheckLine("email", email):
 	case errors.Is(err, ErrNotFound):
-		v.Add("email", "no user has this address; create the account first")
+		v.Problem("email", "unknown_user", nil, "no user has this address; create the account first")
 	case err != nil:
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func derivedSlugs(title string) []string {
 // which calendars read as the invite's SEQUENCE.
 func Update(ctx context.Context, tx *sqlx.Tx, e *Event, in Input) (*Event, error) {
 	if e.Status == StatusCancelled {
-		return nil, &domain.ConflictError{Code: "cancelled", Message: "the event is cancelled and can no longer be changed"}
+		return nil, &domain.ConflictError{Code: "event_cancelled", Message: "the event is cancelled and can no longer be changed"}
 	}
 	v, err := in.validate()
 	if err != nil {
@@ -203,7 +203,7 @@ func Delete(ctx context.Context, q sqlx.ExecerContext, e *Event) error {
 		return fmt.Errorf("event: unable to delete event: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &domain.ConflictError{Code: "only_drafts_deleted", Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
+		return &domain.ConflictError{Code: "not_a_draft", Field: "status", Message: "only drafts can be deleted; cancel a published event instead"}
 	}
 	return nil
 }

@@ -16,8 +16,12 @@ import (
 // utf8BOM makes Excel read the file as UTF-8, so umlauts survive a double click.
 const utf8BOM = "\ufeff"
 
+// germanExcelTime is how a German list writes a time: German Excel reads it as a date and time.
+const germanExcelTime = "02.01.2006 15:04"
+
 // WriteCSV writes the attendee list as CSV: a byte order mark, a header row, one row per
-// attendee. Times are RFC 3339 in the event's time zone.
+// attendee. Times are in the event's time zone: RFC 3339, or for a German list as German Excel
+// reads dates ("29.10.2020 17:00").
 func WriteCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.Event, opt Options) error {
 	buf := bufio.NewWriterSize(w, 64<<10)
 	if _, err := buf.WriteString(utf8BOM); err != nil {
@@ -30,39 +34,30 @@ func WriteCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.
 	if err := cw.Write(header(e, opt.Lang)); err != nil {
 		return err
 	}
-	loc := e.Zone()
-	yes, no := "true", "false"
-	if opt.Lang == "de" {
-		yes, no = "ja", "nein"
+	loc, layout := e.Zone(), time.RFC3339
+	if opt.german() {
+		layout = germanExcelTime
 	}
-	boolean := func(b bool) string {
-		if b {
-			return yes
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
 		}
-		return no
+		return t.In(loc).Format(layout)
 	}
 	record := make([]string, 0, len(columns)+len(e.Questions)+len(trailing))
 	err := each(ctx, q, e, opt, func(r *row) error {
-		confirmed := ""
-		if r.ConfirmedAt != nil {
-			confirmed = r.ConfirmedAt.In(loc).Format(time.RFC3339)
-		}
 		record = append(record[:0], strconv.FormatInt(r.ID, 10), safe(r.Name), safe(r.Email),
-			safe(r.Organization), safe(r.Municipality), safe(r.Role), r.Status,
-			r.CreatedAt.In(loc).Format(time.RFC3339), confirmed, boolean(r.Attended))
+			safe(r.Organization), safe(r.Municipality), safe(r.Role), opt.word(r.Status),
+			when(&r.CreatedAt), when(r.ConfirmedAt), opt.yesNo(r.Attended))
 		for _, a := range answers(e, r.Answers) {
 			switch v := a.(type) {
 			case bool:
-				record = append(record, boolean(v))
+				record = append(record, opt.yesNo(v))
 			case string:
 				record = append(record, safe(v))
 			}
 		}
-		joined := ""
-		if r.FirstJoinedAt != nil {
-			joined = r.FirstJoinedAt.In(loc).Format(time.RFC3339)
-		}
-		record = append(record, joined, strconv.Itoa(r.Joins))
+		record = append(record, when(r.FirstJoinedAt), strconv.Itoa(r.Joins))
 		return cw.Write(record)
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,10 +20,35 @@ import (
 
 // Options choose what an export holds and how it reads.
 type Options struct {
-	Statuses  []string // registration statuses to include; default confirmed
-	Lang      string   // "de" for German column labels, else the stable keys
-	Delimiter rune     // CSV only: ',' (default) or ';' for German Excel
+	Statuses []string // registration statuses to include; default confirmed
+	// Lang "de" writes a list for people: German column labels, statuses and yes/no in German,
+	// CSV times as German Excel reads them. Else the stable keys and values that scripts read.
+	Lang      string
+	Delimiter rune // CSV only: ',' (default) or ';' for German Excel
 }
+
+// german tells whether the list is written for German readers.
+func (o Options) german() bool { return o.Lang == "de" }
+
+// germanWords are the values of a German list as people write them: statuses, yes and no, the
+// kinds and states of polls. A value without a word stays as it is.
+var germanWords = map[string]string{
+	"pending": "unbestätigt", "confirmed": "bestätigt", "waitlisted": "Warteliste", "cancelled": "storniert",
+	"true": "ja", "false": "nein",
+	"single": "Einfachauswahl", "multiple": "Mehrfachauswahl", "rating": "Bewertung", "text": "Freitext",
+	"draft": "Entwurf", "open": "geöffnet", "closed": "geschlossen",
+}
+
+// word writes a value of the API (a status, a kind) in the list's language.
+func (o Options) word(value string) string {
+	if w, ok := germanWords[value]; ok && o.german() {
+		return w
+	}
+	return value
+}
+
+// yesNo writes a boolean in the list's language: ja/nein, or true/false.
+func (o Options) yesNo(b bool) string { return o.word(strconv.FormatBool(b)) }
 
 // statuses an export may ask for.
 var statuses = []string{"pending", "confirmed", "waitlisted", "cancelled"}
@@ -44,7 +70,7 @@ func ParseStatus(s string) ([]string, error) {
 		}
 		if !ok {
 			v := &domain.ValidationError{}
-			v.Add("status", "must be pending, confirmed, waitlisted, cancelled, a comma-separated list of them, or all")
+			v.Problem("status", "one_of", domain.Params{"Values": "pending, confirmed, waitlisted, cancelled, all"}, "must be pending, confirmed, waitlisted, cancelled, a comma-separated list of them, or all")
 			return nil, v
 		}
 		out = append(out, part)

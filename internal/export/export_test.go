@@ -101,7 +101,8 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-// For German Excel: semicolons, German labels, ja/nein; ?status=all includes the waitlist.
+// For German Excel: semicolons, German labels, statuses and ja/nein in German, times as German
+// Excel reads dates, in the event's zone; ?status=all includes the waitlist.
 func TestCSVForGermanExcel(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -120,8 +121,24 @@ func TestCSVForGermanExcel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if records[0][2] != "E-Mail" || records[0][7] != "Angemeldet am" || len(records) != 4 || records[3][6] != "waitlisted" || records[1][11] != "ja" {
-		t.Errorf("records %q", records)
+	if records[0][2] != "E-Mail" || records[0][7] != "Angemeldet am" || len(records) != 4 {
+		t.Fatalf("records %q", records)
+	}
+	// Confirmed two days before the start, 16:00 UTC: 17:00 in Berlin, in winter time.
+	registered := func(email string) string {
+		var at time.Time
+		pool.Get(&at, `SELECT created_at FROM registrations WHERE email = $1`, email)
+		berlin, _ := time.LoadLocation("Europe/Berlin")
+		return at.In(berlin).Format("02.01.2006 15:04")
+	}
+	if got, want := strings.Join(records[1][6:12], ";"), "bestätigt;"+registered("juergen@kreis-wesel.example")+";02.03.2027 17:00;nein;Die Optimierer;ja"; got != want {
+		t.Errorf("Jürgen from the status on:\n got %s\nwant %s", got, want)
+	}
+	if got, want := strings.Join(records[3][6:10], ";"), "Warteliste;"+registered("wait@example.org")+";;nein"; got != want {
+		t.Errorf("the waitlisted from the status on:\n got %s\nwant %s", got, want)
+	}
+	if records[2][11] != "nein" {
+		t.Errorf("an unticked checkbox reads %q", records[2][11])
 	}
 	if _, err := export.ParseStatus("confirmed,lost"); err == nil {
 		t.Error("an unknown status is accepted")
@@ -129,7 +146,9 @@ func TestCSVForGermanExcel(t *testing.T) {
 }
 
 // The XLSX opens with excelize: one sheet, bold frozen header, dates as date cells in local
-// time, booleans as booleans, formula-looking text defused and no formula anywhere.
+// time, for German readers statuses in German and yes/no as the words ja and nein (Excel shows a
+// boolean as WAHR or FALSCH whatever its format), formula-looking text defused and no formula
+// anywhere. An English list keeps the API's statuses and booleans as booleans.
 func TestXLSX(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -157,14 +176,14 @@ func TestXLSX(t *testing.T) {
 	if raw, _ := f.GetCellValue(sheet, "I2", excelize.Options{RawCellValue: true}); !strings.HasPrefix(raw, "46448.") {
 		t.Errorf("confirmed at is stored as %q, want a date serial number", raw)
 	}
-	if v, _ := f.GetCellValue(sheet, "J2", excelize.Options{RawCellValue: true}); v != "0" {
-		t.Errorf("attended is stored as %q, want the boolean false", v)
+	if typ, _ := f.GetCellType(sheet, "I2"); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+		t.Errorf("confirmed at has the cell type %v, want a number with a date format", typ)
 	}
-	if typ, _ := f.GetCellType(sheet, "J2"); typ != excelize.CellTypeBool {
-		t.Errorf("attended has the cell type %v, want a boolean", typ)
-	}
-	if v, _ := f.GetCellValue(sheet, "L2", excelize.Options{RawCellValue: true}); v != "1" {
-		t.Errorf("the checkbox answer is stored as %q, want the boolean true", v)
+	for cell, want := range map[string]string{"G2": "bestätigt", "J2": "nein", "L2": "ja", "L3": "nein"} {
+		typ, _ := f.GetCellType(sheet, cell)
+		if v, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true}); v != want || typ == excelize.CellTypeBool {
+			t.Errorf("%s is stored as %q (cell type %v), want the text %q", cell, v, typ, want)
+		}
 	}
 	for _, cell := range []string{"B3", "D3", "E3", "F3"} {
 		if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
@@ -177,6 +196,26 @@ func TestXLSX(t *testing.T) {
 	panes, err := f.GetPanes(sheet)
 	if err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("panes %+v %v", panes, err)
+	}
+
+	buf.Reset()
+	if err := export.WriteXLSX(context.Background(), pool, &buf, e, export.Options{Statuses: []string{"confirmed"}, Lang: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	en, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer en.Close()
+	sheet = en.GetSheetList()[0]
+	if v, _ := en.GetCellValue(sheet, "G2"); v != "confirmed" {
+		t.Errorf("the English status is %q", v)
+	}
+	for cell, want := range map[string]string{"J2": "0", "L2": "1"} {
+		typ, _ := en.GetCellType(sheet, cell)
+		if v, _ := en.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true}); v != want || typ != excelize.CellTypeBool {
+			t.Errorf("English %s is stored as %q (cell type %v), want the boolean %s", cell, v, typ, want)
+		}
 	}
 }
 
@@ -209,7 +248,7 @@ func TestJoinColumns(t *testing.T) {
 	if got := strings.Join(records[0][9:], ";"); got != "Teilgenommen;Welcher Kommunentyp?;Protokoll erwünscht;Erster Zugang;Zugänge" {
 		t.Errorf("header from attended on: %s", got)
 	}
-	if got := strings.Join(records[1][9:], ";"); got != "ja;Die Optimierer;ja;2027-03-04T16:50:00+01:00;2" {
+	if got := strings.Join(records[1][9:], ";"); got != "ja;Die Optimierer;ja;04.03.2027 16:50;2" {
 		t.Errorf("Jürgen from attended on: %s", got)
 	}
 	if got := strings.Join(records[2][12:], ";"); got != ";0" {
@@ -226,7 +265,7 @@ func TestJoinColumns(t *testing.T) {
 	}
 	defer f.Close()
 	sheet := f.GetSheetList()[0]
-	for cell, want := range map[string]string{"M1": "Erster Zugang", "N1": "Zugänge", "M2": "04.03.2027 16:50", "N2": "2", "J2": "TRUE", "N3": "0"} {
+	for cell, want := range map[string]string{"M1": "Erster Zugang", "N1": "Zugänge", "M2": "04.03.2027 16:50", "N2": "2", "J2": "ja", "N3": "0"} {
 		if got, _ := f.GetCellValue(sheet, cell); got != want {
 			t.Errorf("%s is %q, want %q", cell, got, want)
 		}

@@ -96,7 +96,7 @@ func WritePollsCSV(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *e
 		if opt.Delimiter == ';' {
 			percent = strings.Replace(percent, ".", ",", 1) // German Excel reads 12,5
 		}
-		err := cw.Write([]string{strconv.FormatInt(l.poll.ID, 10), safe(l.poll.Question), l.poll.Kind, l.poll.State,
+		err := cw.Write([]string{strconv.FormatInt(l.poll.ID, 10), safe(l.poll.Question), opt.word(l.poll.Kind), opt.word(l.poll.State),
 			strconv.Itoa(l.participants), safe(l.answer.Label), strconv.Itoa(l.answer.Count), percent})
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func WritePollsXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *
 	}
 	for i, l := range lines {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		row := []any{l.poll.ID, safe(l.poll.Question), l.poll.Kind, l.poll.State, l.participants,
+		row := []any{l.poll.ID, safe(l.poll.Question), opt.word(l.poll.Kind), opt.word(l.poll.State), l.participants,
 			safe(l.answer.Label), l.answer.Count, l.answer.Percent}
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("export: %w", err)

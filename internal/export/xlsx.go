@@ -22,7 +22,8 @@ const maxColumnWidth = 60
 
 // WriteXLSX writes the attendee list as an Excel workbook with excelize's stream writer: a
 // bold, frozen header row, date cells in the event's local time, and columns as wide as their
-// header and first rows need.
+// header and first rows need. A German list writes yes and no as the words ja and nein: Excel
+// shows a boolean cell as WAHR or FALSCH whatever its number format says.
 func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event.Event, opt Options) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -51,21 +52,25 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 		return fmt.Errorf("export: %w", err)
 	}
 	dateFormat := "yyyy-mm-dd hh:mm"
-	if opt.Lang == "de" {
+	if opt.german() {
 		dateFormat = "dd.mm.yyyy hh:mm"
 	}
 	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFormat})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	// A yes/no cell stays a boolean for formulas and reads as a word in any spreadsheet.
+	// An English list keeps booleans as booleans, for formulas and scripts; LibreOffice shows
+	// them as yes and no.
 	yesNo := `"yes";"yes";"no"`
-	if opt.Lang == "de" {
-		yesNo = `"ja";"ja";"nein"`
-	}
-	boolean, err := f.NewStyle(&excelize.Style{CustomNumFmt: &yesNo})
+	booleanStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &yesNo})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	boolean := func(b bool) any {
+		if opt.german() {
+			return opt.yesNo(b)
+		}
+		return excelize.Cell{StyleID: booleanStyle, Value: b}
 	}
 	labels := header(e, opt.Lang)
 	// Column widths must be set before the first row; they follow the header and fixed guesses.
@@ -116,14 +121,14 @@ func WriteXLSX(ctx context.Context, q sqlx.QueryerContext, w io.Writer, e *event
 			confirmed = excelize.Cell{StyleID: date, Value: local(*r.ConfirmedAt)}
 		}
 		values = append(values[:0], r.ID, safe(r.Name), safe(r.Email), safe(r.Organization), safe(r.Municipality),
-			safe(r.Role), r.Status, excelize.Cell{StyleID: date, Value: local(r.CreatedAt)}, confirmed,
-			excelize.Cell{StyleID: boolean, Value: r.Attended})
+			safe(r.Role), opt.word(r.Status), excelize.Cell{StyleID: date, Value: local(r.CreatedAt)}, confirmed,
+			boolean(r.Attended))
 		for _, a := range answers(e, r.Answers) {
 			switch v := a.(type) {
 			case string:
 				a = safe(v)
 			case bool:
-				a = excelize.Cell{StyleID: boolean, Value: v}
+				a = boolean(v)
 			}
 			values = append(values, a)
 		}

@@ -62,11 +62,11 @@ func Asked(ctx context.Context, q sqlx.QueryerContext, r *registration.Registrat
 func Submit(ctx context.Context, pool *sqlx.DB, r *registration.Registration, e *event.Event, a Answer, now time.Time) error {
 	v := &domain.ValidationError{}
 	if a.Rating < 1 || a.Rating > 5 {
-		v.Add("rating", "must be a whole number from 1 to 5")
+		v.Problem("rating", "out_of_range", domain.Params{"Min": 1, "Max": 5}, "must be a whole number from 1 to 5")
 	}
 	a.Takeaway = strings.TrimSpace(a.Takeaway)
 	if utf8.RuneCountInString(a.Takeaway) > MaxTakeaway {
-		v.Add("takeaway", fmt.Sprintf("must be at most %d characters", MaxTakeaway))
+		v.Problem("takeaway", "too_long", domain.Params{"Max": MaxTakeaway}, fmt.Sprintf("must be at most %d characters", MaxTakeaway))
 	}
 	f, err := followup.Of(ctx, pool, e.ID)
 	if err != nil {
@@ -85,11 +85,11 @@ func Submit(ctx context.Context, pool *sqlx.DB, r *registration.Registration, e 
 			case q.Kind == followup.KindRating:
 				n, err := strconv.Atoi(raw)
 				if err != nil || n < 1 || n > 5 {
-					v.Add(field, "must be a whole number from 1 to 5")
+					v.Problem(field, "out_of_range", domain.Params{"Min": 1, "Max": 5}, "must be a whole number from 1 to 5")
 				}
 				extra[key] = n
 			case utf8.RuneCountInString(raw) > MaxTakeaway:
-				v.Add(field, fmt.Sprintf("must be at most %d characters", MaxTakeaway))
+				v.Problem(field, "too_long", domain.Params{"Max": MaxTakeaway}, fmt.Sprintf("must be at most %d characters", MaxTakeaway))
 			default:
 				extra[key] = raw
 			}

@@ -81,23 +81,23 @@ func (q *Questions) Scan(src any) error {
 func (o *Options) validate() error {
 	v := &domain.ValidationError{}
 	if !o.Certificates && !o.PollResults && !o.Feedback {
-		v.Add("certificates", "choose at least one of certificates, poll_results and feedback")
+		v.Problem("certificates", "nothing_chosen", nil, "choose at least one of certificates, poll_results and feedback")
 	}
 	if len(o.Questions) > 0 && !o.Feedback {
-		v.Add("questions", "questions are asked in the survey: set feedback too")
+		v.Problem("questions", "needs_other", domain.Params{"Other": "feedback"}, "questions are asked in the survey: set feedback too")
 	}
 	if len(o.Questions) > MaxQuestions {
-		v.Add("questions", fmt.Sprintf("at most %d questions", MaxQuestions))
+		v.Problem("questions", "too_many", domain.Params{"Max": MaxQuestions}, fmt.Sprintf("at most %d questions", MaxQuestions))
 	}
 	for i := range o.Questions {
 		q := &o.Questions[i]
 		q.Label = strings.TrimSpace(q.Label)
 		field := fmt.Sprintf("questions[%d]", i)
 		if q.Label == "" || utf8.RuneCountInString(q.Label) > MaxQuestionLabel {
-			v.Add(field+".label", fmt.Sprintf("must be 1 to %d characters", MaxQuestionLabel))
+			v.Problem(field+".label", "length_range", domain.Params{"Min": 1, "Max": MaxQuestionLabel}, fmt.Sprintf("must be 1 to %d characters", MaxQuestionLabel))
 		}
 		if q.Kind != KindRating && q.Kind != KindText {
-			v.Add(field+".kind", "must be rating or text")
+			v.Problem(field+".kind", "one_of", domain.Params{"Values": "rating, text"}, "must be rating or text")
 		}
 	}
 	return v.OrNil()
@@ -127,7 +127,7 @@ var (
 )
 
 func init() {
-	errNothing.Add("certificates", "choose at least one of certificates, poll_results and feedback")
+	errNothing.Problem("certificates", "nothing_chosen", nil, "choose at least one of certificates, poll_results and feedback")
 }
 
 // Send queues the mail to everyone marked attended, once per event.

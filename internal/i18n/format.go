@@ -56,6 +56,35 @@ func ClockSpan(start, end time.Time, loc *time.Location, lang string) string {
 	return start.In(loc).Format(l.clock) + "–" + end.In(loc).Format(l.clock) + l.clockSuffix
 }
 
+// germanZones are the abbreviations German speakers use for the zones that Go's time zone data
+// abbreviates in English.
+var germanZones = map[string]string{"CET": "MEZ", "CEST": "MESZ", "WET": "WEZ", "WEST": "WESZ", "EET": "OEZ", "EEST": "OESZ"}
+
+// ZoneName names the time in force at t in loc as people say it: by its abbreviation, in German
+// "MEZ" or "MESZ" for Berlin's winter and summer time, in English "CET" or "CEST"; a zone whose
+// data has no abbreviation but an offset ("+03") by its name ("Europe/Istanbul").
+func ZoneName(t time.Time, loc *time.Location, lang string) string {
+	abbr, _ := t.In(loc).Zone()
+	if abbr == "" || strings.ContainsAny(abbr[:1], "+-0123456789") {
+		return loc.String()
+	}
+	if de, ok := germanZones[abbr]; ok && Lang(lang) == "de" {
+		return de
+	}
+	return abbr
+}
+
+// ZonedSpan is Span naming the time zone, for readers anywhere: "Donnerstag, 29. Oktober 2020,
+// 17:00–18:30 Uhr (MEZ)". Across a change of the clocks each end names its own.
+func ZonedSpan(start, end time.Time, loc *time.Location, lang string) string {
+	from, to := ZoneName(start, loc, lang), ZoneName(end, loc, lang)
+	if from == to {
+		return Span(start, end, loc, lang) + " (" + from + ")"
+	}
+	return LongDate(start, loc, lang) + ", " + Clock(start, loc, lang) + " (" + from + ") – " +
+		LongDate(end, loc, lang) + ", " + Clock(end, loc, lang) + " (" + to + ")"
+}
+
 // List joins items as a sentence does: "ÖFIT, KGSt und Stadt Köln".
 func List(items []string, lang string) string {
 	and := map[string]string{"de": " und ", "en": " and "}[Lang(lang)]

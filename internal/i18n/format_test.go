@@ -107,3 +107,31 @@ func TestCatalogsAgree(t *testing.T) {
 		t.Errorf("unknown language falls back to German: %q", got)
 	}
 }
+
+// Mails name the time zone as people say it: MEZ and MESZ in German, CET and CEST in English,
+// other zones by their abbreviation, or by their name where their data has only an offset.
+func TestZoneNames(t *testing.T) {
+	t.Parallel()
+	berlin := zone(t, "Europe/Berlin")
+	winter, summer := utc(2020, 10, 29, 16, 0), utc(2021, 7, 1, 15, 0)
+	checks := [][2]string{
+		{i18n.ZoneName(winter, berlin, "de"), "MEZ"},
+		{i18n.ZoneName(summer, berlin, "de"), "MESZ"},
+		{i18n.ZoneName(winter, berlin, "en"), "CET"},
+		{i18n.ZoneName(summer, berlin, "en"), "CEST"},
+		{i18n.ZoneName(summer, zone(t, "Europe/Lisbon"), "de"), "WESZ"},
+		{i18n.ZoneName(winter, zone(t, "America/New_York"), "de"), "EDT"},
+		{i18n.ZoneName(winter, zone(t, "Europe/Istanbul"), "de"), "Europe/Istanbul"},
+		{i18n.ZoneName(winter, time.UTC, "de"), "UTC"},
+		{i18n.ZonedSpan(winter, winter.Add(90*time.Minute), berlin, "de"), "Donnerstag, 29. Oktober 2020, 17:00–18:30 Uhr (MEZ)"},
+		{i18n.ZonedSpan(summer, summer.Add(time.Hour), berlin, "en"), "Thursday, 1 July 2021, 17:00–18:00 (CEST)"},
+		// The clocks went back in the night to 25 October 2020.
+		{i18n.ZonedSpan(utc(2020, 10, 24, 15, 0), utc(2020, 10, 25, 11, 0), berlin, "de"),
+			"Samstag, 24. Oktober 2020, 17:00 Uhr (MESZ) – Sonntag, 25. Oktober 2020, 12:00 Uhr (MEZ)"},
+	}
+	for _, c := range checks {
+		if got, want := c[0], c[1]; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -42,6 +43,8 @@ type Message struct {
 	Now       time.Time
 	// Notice is the notice a mail of outbox.KindNotice carries.
 	Notice *notice.Notice
+	// Payload is what the outbox entry has to say beyond the event as it is (see outbox.Replace).
+	Payload []byte
 }
 
 // Renderer turns an outbox entry into a mail: texts from the message catalogs, plain text and
@@ -79,6 +82,9 @@ type content struct {
 	JoinLabel, JoinURL     string
 	EventLabel, EventURL   string
 	ManageLabel, ManageURL string
+	// Changes are what an update tells changed, each with its label, as it was and as it is.
+	ChangesTitle, Before, After string
+	Changes                     []change
 	// Links are further links with their labels (the mail after the event has two).
 	Links [][2]string
 	// Sections are blocks of lines under a title, below a heading (the poll results).
@@ -107,7 +113,7 @@ func (rd *Renderer) Render(m Message) (*gomail.Msg, error) {
 	if m.Kind == outbox.KindNotice {
 		return b.RenderNotice(m.OutboxID, m.MessageID, m.Notice, m.Recipient)
 	}
-	return b.Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient)
+	return b.Render(m.OutboxID, m.MessageID, m.Kind, m.Recipient, m.Payload)
 }
 
 // Batch renders the mails about one event, as it is at now, to any number of recipients, one
@@ -211,11 +217,11 @@ func (rd *Renderer) Batch(e *event.Event, agenda []panel.AgendaItem, now time.Ti
 // Render builds the mail of one outbox entry. Mails that give a seat carry the personal invite,
 // an update carries it with the new SEQUENCE, and a cancellation removes the entry from the
 // calendar of whoever had a seat.
-func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient) (*gomail.Msg, error) {
+func (b *Batch) Render(outboxID int64, messageID, kind string, r *registration.Recipient, payload []byte) (*gomail.Msg, error) {
 	if kind == outbox.KindNotice {
 		return nil, fmt.Errorf("mail: a notice's mail is rendered with RenderNotice")
 	}
-	return b.render(outboxID, messageID, kind, nil, r)
+	return b.render(outboxID, messageID, kind, nil, r, payload)
 }
 
 // RenderNotice builds the mail of one outbox entry that carries notice n: the organizers' words
@@ -224,13 +230,13 @@ func (b *Batch) RenderNotice(outboxID int64, messageID string, n *notice.Notice,
 	if n == nil {
 		return nil, fmt.Errorf("mail: the notice of this message does not exist")
 	}
-	return b.render(outboxID, messageID, outbox.KindNotice, n, r)
+	return b.render(outboxID, messageID, outbox.KindNotice, n, r, nil)
 }
 
-func (b *Batch) render(outboxID int64, messageID, kind string, n *notice.Notice, r *registration.Recipient) (*gomail.Msg, error) {
+func (b *Batch) render(outboxID int64, messageID, kind string, n *notice.Notice, r *registration.Recipient, payload []byte) (*gomail.Msg, error) {
 	rd := b.rd
 	lang := i18n.Lang(r.Language)
-	sh, err := b.bodies(kind, lang, r.Status, n)
+	sh, err := b.bodies(kind, lang, r.Status, n, payload)
 	if err != nil {
 		return nil, err
 	}
@@ -268,10 +274,10 @@ func (b *Batch) render(outboxID int64, messageID, kind string, n *notice.Notice,
 	return msg, nil
 }
 
-// bodies returns the subject and bodies that the mails of one kind, language and recipient
-// status share (and of one notice, for a notice's), rendering them the first time.
-func (b *Batch) bodies(kind, lang, status string, n *notice.Notice) (*shared, error) {
-	key := kind + "/" + lang + "/" + status
+// bodies returns the subject and bodies that the mails of one kind, language, recipient status
+// and payload share (and of one notice, for a notice's), rendering them the first time.
+func (b *Batch) bodies(kind, lang, status string, n *notice.Notice, payload []byte) (*shared, error) {
+	key := kind + "/" + lang + "/" + status + "/" + string(payload)
 	if n != nil {
 		key += "/" + strconv.FormatInt(n.ID, 10)
 	}
@@ -280,7 +286,9 @@ func (b *Batch) bodies(kind, lang, status string, n *notice.Notice) (*shared, er
 	}
 	rd, e, loc := b.rd, b.e, b.loc
 	t := func(id string, data map[string]any) string { return rd.messages.T(lang, id, data) }
-	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang), "Time": i18n.Clock(e.StartsAt, loc, lang)}
+	zone := i18n.ZoneName(e.StartsAt, loc, lang)
+	data := map[string]any{"Title": e.Title, "Date": i18n.LongDate(e.StartsAt, loc, lang),
+		"Time": i18n.Clock(e.StartsAt, loc, lang) + " (" + zone + ")"}
 	if n != nil {
 		data["Subject"] = n.Subject
 	}
@@ -295,9 +303,20 @@ func (b *Batch) bodies(kind, lang, status string, n *notice.Notice) (*shared, er
 		ManageURL:   rd.link("/r/" + b.markers[tokenSlot]),
 		Footer:      t(footerID(kind), data),
 		Facts: [][2]string{
-			{t("event.when", nil), i18n.Span(e.StartsAt, e.EndsAt, loc, lang)},
-			{t("mail.timezone", nil), e.Timezone},
+			{t("event.when", nil), i18n.ZonedSpan(e.StartsAt, e.EndsAt, loc, lang)},
+			{t("mail.timezone", nil), zoneFact(zone, e.Timezone)},
 		},
+	}
+	if kind == outbox.KindUpdated && payload != nil {
+		var was event.Appointment
+		if err := json.Unmarshal(payload, &was); err != nil {
+			return nil, fmt.Errorf("mail: the appointment before the move: %w", err)
+		}
+		c.ChangesTitle, c.Before, c.After = t("mail.updated.changes", nil), t("mail.change.before", nil), t("mail.change.after", nil)
+		c.Changes = rd.changes(lang, was, e.Appointment())
+	}
+	if kind == outbox.KindReminder {
+		c.Links = append(c.Links, [2]string{t("mail.reminder.questions", nil), rd.link("/events/" + e.Slug + "/questions" + langQuery(lang))})
 	}
 	if e.Location != "" {
 		c.Facts = append(c.Facts, [2]string{t("event.where", nil), e.Location})
@@ -367,7 +386,7 @@ type Preview struct {
 // secret.
 func (rd *Renderer) PreviewNotice(e *event.Event, n *notice.Notice, lang, status, name string, now time.Time) (Preview, error) {
 	lang = i18n.Lang(lang)
-	sh, err := rd.Batch(e, nil, now).bodies(outbox.KindNotice, lang, status, n)
+	sh, err := rd.Batch(e, nil, now).bodies(outbox.KindNotice, lang, status, n, nil)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -28,7 +28,7 @@ func TestBatchRendersEachRecipientsOwnMail(t *testing.T) {
 	}
 	bodies := map[string]map[string]string{}
 	for _, r := range people {
-		msg, err := batch.Render(r.RegistrationID, "", outbox.KindConfirm, r)
+		msg, err := batch.Render(r.RegistrationID, "", outbox.KindConfirm, r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestBatchGivesEachSeatHolderTheirJoinLink(t *testing.T) {
 	for i, email := range []string{"anna@example.org", "max@example.org"} {
 		r := &registration.Recipient{RegistrationID: int64(i + 1), Name: "P", Email: email, Language: "de", Status: "confirmed",
 			ManageToken: "manage" + email, JoinToken: joins[email]}
-		msg, err := batch.Render(r.RegistrationID, "", outbox.KindReminder, r)
+		msg, err := batch.Render(r.RegistrationID, "", outbox.KindReminder, r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -446,7 +446,7 @@ func renderSafely(b *Batch, m outbox.Message, r *registration.Recipient) (msg *g
 		}
 		msg, err = b.RenderNotice(m.ID, m.MessageID, n, r)
 	} else {
-		msg, err = b.Render(m.ID, m.MessageID, m.Kind, r)
+		msg, err = b.Render(m.ID, m.MessageID, m.Kind, r, m.Payload)
 	}
 	if err != nil {
 		return nil, &unsendableError{err}

@@ -70,7 +70,7 @@ func Requeue(ctx context.Context, q sqlx.ExtContext, recipients Query, id int64)
 		return fmt.Errorf("outbox: requeue: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return &domain.ConflictError{Message: "only a failed message of this event, to someone whose data still exists, can be retried"}
+		return &domain.ConflictError{Code: "not_retryable", Message: "only a failed message of this event, to someone whose data still exists, can be retried"}
 	}
 	return nil
 }

@@ -69,6 +69,40 @@ func EnqueueEach(ctx context.Context, q sqlx.ExtContext, kind, occasion string, 
 	return nil
 }
 
+// Replace queues a message of kind, due at once, for each registration that recipients yields
+// (column registration_id), once per occasion as EnqueueEach does, in place of any message of
+// that kind still queued for them (see Withdraw). Each carries payload, what it has to say that
+// the current state will not tell; a message it replaces passes its own payload on instead, since
+// that message never went out: so an update after two moves tells what changed since the
+// attendee last heard. One statement, so a worker never sees the old message gone and the new
+// one not yet there.
+func Replace(ctx context.Context, q sqlx.ExtContext, kind, occasion string, recipients Query, payload []byte) error {
+	query, args := recipients.embed(`WITH r AS (%[1]s), withdrawn AS (
+			DELETE FROM outbox WHERE id IN (
+				SELECT o.id FROM outbox o
+				WHERE o.kind = $%[2]d AND o.status = 'queued' AND NOT `+leased+`
+					AND o.registration_id IN (SELECT registration_id FROM r)
+				FOR UPDATE OF o SKIP LOCKED)
+			RETURNING registration_id, payload
+		)
+		INSERT INTO outbox (dedupe_key, kind, registration_id, payload)
+		SELECT 'registration:' || r.registration_id || ':' || $%[3]d, $%[2]d, r.registration_id, COALESCE(w.payload, $%[4]d::jsonb)
+		FROM r LEFT JOIN withdrawn w ON w.registration_id = r.registration_id
+		ON CONFLICT (dedupe_key) DO NOTHING`, kind, kind+occasion, jsonText(payload))
+	if _, err := q.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("outbox: replace %s: %w", kind, err)
+	}
+	return nil
+}
+
+// jsonText passes JSON to PostgreSQL as text, which it parses; lib/pq would send bytes as bytea.
+func jsonText(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
 // Schedule queues messages of kind that are due later: one for each row that due yields
 // (columns registration_id, occasion, due_at), queued once per registration and occasion.
 func Schedule(ctx context.Context, q sqlx.ExtContext, kind string, due Query) error {

@@ -26,6 +26,8 @@ type Message struct {
 	DueAt          time.Time `db:"due_at"`
 	// NoticeID names the notice whose words a message of KindNotice carries; nil for other kinds.
 	NoticeID *int64 `db:"notice_id"`
+	// Payload is what the message has to say beyond the current state (see Replace), or nil.
+	Payload []byte `db:"payload"`
 }
 
 // Queue is the outbox as one worker sees it. A worker claims due messages in one short
@@ -62,7 +64,7 @@ func (q *Queue) Claim(ctx context.Context, due time.Time, limit int) ([]Message,
 			WHERE o.status = 'queued' AND o.due_at <= $3 AND NOT ` + leased + `
 			ORDER BY o.due_at, o.id LIMIT $4
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, message_id, kind, registration_id, attempts, due_at, notice_id`
+		RETURNING id, message_id, kind, registration_id, attempts, due_at, notice_id, payload`
 	var ms []Message
 	if err := sqlx.SelectContext(ctx, q.DB, &ms, query, q.Name, q.Lease.Seconds(), due, limit); err != nil {
 		return nil, time.Time{}, fmt.Errorf("outbox: claim: %w", err)

@@ -56,7 +56,7 @@ func (in PanelistInput) validate() (*PanelistInput, error) {
 	in.Municipality = checkLine(v, "municipality", in.Municipality, 0, maxFieldLen)
 	in.Bio = checkText(v, "bio", in.Bio, maxBioLen)
 	if in.Position != nil && (*in.Position < 0 || *in.Position > maxPosition) {
-		v.Add("position", fmt.Sprintf("must be from 0 to %d, or null for after the other panelists", maxPosition))
+		v.Problem("position", "out_of_range", domain.Params{"Min": 0, "Max": maxPosition}, fmt.Sprintf("must be from 0 to %d, or null for after the other panelists", maxPosition))
 	}
 	if err := v.OrNil(); err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (in AgendaItemInput) validate(ctx context.Context, q sqlx.QueryerContext, e
 	switch in.Kind = strings.TrimSpace(in.Kind); in.Kind {
 	case KindTalk, KindPanel, KindQA, KindBreak:
 	default:
-		v.Add("kind", "must be talk, panel, qa or break")
+		v.Problem("kind", "one_of", domain.Params{"Values": "talk, panel, qa, break"}, "must be talk, panel, qa or break")
 	}
 	in.Description = checkText(v, "description", in.Description, maxDescriptionLen)
 	validateTimes(v, in.StartsAt, in.EndsAt, e)
@@ -115,23 +115,24 @@ func (in AgendaItemInput) validate(ctx context.Context, q sqlx.QueryerContext, e
 // validateTimes checks that an item has a start and an end, in this order, within the event.
 func validateTimes(v *domain.ValidationError, starts, ends time.Time, e *event.Event) {
 	zone := e.Zone()
-	within := fmt.Sprintf("must lie within the event, from %s to %s",
-		e.StartsAt.In(zone).Format(time.RFC3339), e.EndsAt.In(zone).Format(time.RFC3339))
+	from, to := e.StartsAt.In(zone), e.EndsAt.In(zone)
+	within := fmt.Sprintf("must lie within the event, from %s to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	span := domain.Params{"From": from, "To": to}
 	switch {
 	case starts.IsZero():
-		v.Add("starts_at", "is required")
+		v.Problem("starts_at", "required", nil, "is required")
 	case !v.CheckTime("starts_at", starts, zone):
 	case starts.Before(e.StartsAt) || !starts.Before(e.EndsAt):
-		v.Add("starts_at", within)
+		v.Problem("starts_at", "outside_event", span, within)
 	}
 	switch {
 	case ends.IsZero():
-		v.Add("ends_at", "is required")
+		v.Problem("ends_at", "required", nil, "is required")
 	case !v.CheckTime("ends_at", ends, zone):
 	case !starts.IsZero() && !ends.After(starts):
-		v.Add("ends_at", "must be after starts_at")
+		v.Problem("ends_at", "not_after", domain.Params{"Other": "starts_at"}, "must be after starts_at")
 	case ends.After(e.EndsAt) || !ends.After(e.StartsAt):
-		v.Add("ends_at", within)
+		v.Problem("ends_at", "outside_event", span, within)
 	}
 }
 
@@ -139,7 +140,7 @@ func validateTimes(v *domain.ValidationError, starts, ends time.Time, e *event.E
 // ids in the order the panel lists them.
 func validatePanelistIDs(ctx context.Context, q sqlx.QueryerContext, v *domain.ValidationError, ids []int64, eventID int64) ([]int64, error) {
 	if len(ids) > maxPanelistsPerItem {
-		v.Add("panelist_ids", fmt.Sprintf("at most %d panelists", maxPanelistsPerItem))
+		v.Problem("panelist_ids", "too_many", domain.Params{"Max": maxPanelistsPerItem}, fmt.Sprintf("at most %d panelists", maxPanelistsPerItem))
 		return nil, nil
 	}
 	if len(ids) == 0 {
@@ -161,9 +162,9 @@ func validatePanelistIDs(ctx context.Context, q sqlx.QueryerContext, v *domain.V
 		field := fmt.Sprintf("panelist_ids[%d]", i)
 		switch {
 		case !known[id]:
-			v.Add(field, fmt.Sprintf("%d is not a panelist of this event", id))
+			v.Problem(field, "unknown_panelist", domain.Params{"ID": id}, fmt.Sprintf("%d is not a panelist of this event", id))
 		case seen[id]:
-			v.Add(field, fmt.Sprintf("%d is given twice", id))
+			v.Problem(field, "duplicate", domain.Params{"ID": id}, fmt.Sprintf("%d is given twice", id))
 		}
 		seen[id] = true
 	}
@@ -193,8 +194,8 @@ func checkText(v *domain.ValidationError, field, s string, max int) string {
 func checkLen(v *domain.ValidationError, field, s string, min, max int) {
 	switch n := utf8.RuneCountInString(s); {
 	case n < min:
-		v.Add(field, "is required")
+		v.Problem(field, "required", nil, "is required")
 	case n > max:
-		v.Add(field, fmt.Sprintf("must be at most %d characters long", max))
+		v.Problem(field, "too_long", domain.Params{"Max": max}, fmt.Sprintf("must be at most %d characters long", max))
 	}
 }

@@ -71,9 +71,9 @@ func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
 	for field, set := range map[string]bool{"option": a.Option != nil, "options": a.Options != nil, "rating": a.Rating != nil, "text": a.Text != nil} {
 		switch {
 		case field == want && !set:
-			v.Add(field, "is required")
+			v.Problem(field, "required", nil, "is required")
 		case field != want && set:
-			v.Add(field, "does not answer a poll of kind "+p.Kind+"; send "+want)
+			v.Problem(field, "not_for_kind", nil, "does not answer a poll of kind "+p.Kind+"; send "+want)
 		}
 	}
 	if err := v.OrNil(); err != nil {
@@ -84,22 +84,22 @@ func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
 	switch p.Kind {
 	case KindSingle:
 		if *a.Option < 0 || *a.Option >= n {
-			v.Add("option", fmt.Sprintf("must be the index of one option, 0 to %d", n-1))
+			v.Problem("option", "out_of_range", domain.Params{"Min": 0, "Max": n - 1}, fmt.Sprintf("must be the index of one option, 0 to %d", n-1))
 		}
 		choices = append(choices, int64(*a.Option))
 	case KindRating:
 		if *a.Rating < 1 || *a.Rating > n {
-			v.Add("rating", fmt.Sprintf("must be a whole number from 1 to %d", n))
+			v.Problem("rating", "out_of_range", domain.Params{"Min": 1, "Max": n}, fmt.Sprintf("must be a whole number from 1 to %d", n))
 		}
 		choices = append(choices, int64(*a.Rating-1))
 	case KindMultiple:
 		seen := map[int]bool{}
 		if len(a.Options) == 0 {
-			v.Add("options", "must list at least one option")
+			v.Problem("options", "too_few", domain.Params{"Min": 1}, "must list at least one option")
 		}
 		for _, c := range a.Options {
 			if c < 0 || c >= n || seen[c] {
-				v.Add("options", fmt.Sprintf("must list distinct option indexes from 0 to %d", n-1))
+				v.Problem("options", "out_of_range", domain.Params{"Min": 0, "Max": n - 1}, fmt.Sprintf("must list distinct option indexes from 0 to %d", n-1))
 				break
 			}
 			seen[c] = true
@@ -110,9 +110,9 @@ func (a Answer) check(p *Poll) (choices []int64, text string, err error) {
 		switch {
 		case !v.CheckLine("text", text):
 		case text == "":
-			v.Add("text", "is required")
+			v.Problem("text", "required", nil, "is required")
 		case utf8.RuneCountInString(text) > MaxAnswerLen:
-			v.Add("text", fmt.Sprintf("must be at most %d characters", MaxAnswerLen))
+			v.Problem("text", "too_long", domain.Params{"Max": MaxAnswerLen}, fmt.Sprintf("must be at most %d characters", MaxAnswerLen))
 		}
 	}
 	return choices, text, v.OrNil()

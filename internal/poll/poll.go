@@ -100,10 +100,10 @@ func (in *Input) check() error {
 	switch in.Kind {
 	case KindSingle, KindMultiple:
 		if in.Scale != 0 {
-			v.Add("scale", "is only for rating polls")
+			v.Problem("scale", "not_for_kind", nil, "is only for rating polls")
 		}
 		if len(in.Options) < MinOptions || len(in.Options) > MaxOptions {
-			v.Add("options", fmt.Sprintf("must list %d to %d options", MinOptions, MaxOptions))
+			v.Problem("options", "count_range", domain.Params{"Min": MinOptions, "Max": MaxOptions}, fmt.Sprintf("must list %d to %d options", MinOptions, MaxOptions))
 		}
 		seen := map[string]bool{}
 		// The caller's list stays as it was: the trimmed options go into a copy.
@@ -112,30 +112,30 @@ func (in *Input) check() error {
 			field := fmt.Sprintf("options[%d]", i)
 			o = checkText(v, field, o, 1, MaxOptionLen)
 			if strings.Contains(o, "\n") && !v.Has(field) {
-				v.Add(field, "must be on one line")
+				v.Problem(field, "one_line", nil, "must be on one line")
 			}
 			if seen[strings.ToLower(o)] && !v.Has(field) {
-				v.Add(field, "is listed twice")
+				v.Problem(field, "duplicate", nil, "is listed twice")
 			}
 			seen[strings.ToLower(o)] = true
 			in.Options[i] = o
 		}
 	case KindRating:
 		if in.Scale != 5 && in.Scale != 10 {
-			v.Add("scale", "must be 5 or 10")
+			v.Problem("scale", "one_of", domain.Params{"Values": "5, 10"}, "must be 5 or 10")
 		}
 		if len(in.Options) > 0 {
-			v.Add("options", "are only for single and multiple choice polls")
+			v.Problem("options", "not_for_kind", nil, "are only for single and multiple choice polls")
 		}
 	case KindText:
 		if in.Scale != 0 {
-			v.Add("scale", "is only for rating polls")
+			v.Problem("scale", "not_for_kind", nil, "is only for rating polls")
 		}
 		if len(in.Options) > 0 {
-			v.Add("options", "are only for single and multiple choice polls")
+			v.Problem("options", "not_for_kind", nil, "are only for single and multiple choice polls")
 		}
 	default:
-		v.Add("kind", "must be single, multiple, rating or text")
+		v.Problem("kind", "one_of", domain.Params{"Values": "single, multiple, rating, text"}, "must be single, multiple, rating or text")
 	}
 	if in.Options == nil {
 		in.Options = []string{}
@@ -151,9 +151,9 @@ func checkText(v *domain.ValidationError, field, s string, min, max int) string 
 	}
 	switch n := utf8.RuneCountInString(s); {
 	case n < min:
-		v.Add(field, "is required")
+		v.Problem(field, "required", nil, "is required")
 	case n > max:
-		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		v.Problem(field, "too_long", domain.Params{"Max": max}, fmt.Sprintf("must be at most %d characters", max))
 	}
 	return s
 }
@@ -228,7 +228,9 @@ type Change struct {
 // other poll of the event; a draft cannot go there, nor back to draft once opened.
 func Update(ctx context.Context, pool *sqlx.DB, eventID, pollID int64, ch Change) (*Poll, error) {
 	if ch.State != nil && *ch.State != StateDraft && *ch.State != StateOpen && *ch.State != StateClosed {
-		return nil, &domain.ValidationError{Fields: []domain.FieldError{{Field: "state", Message: "must be draft, open or closed"}}}
+		v := &domain.ValidationError{}
+		v.Problem("state", "one_of", domain.Params{"Values": "draft, open, closed"}, "must be draft, open or closed")
+		return nil, v
 	}
 	var out Poll
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {

@@ -29,7 +29,7 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 		switch *ch.Status {
 		case StatusPending, StatusApproved, StatusRejected:
 		default:
-			v.Add("status", "must be pending, approved or rejected")
+			v.Problem("status", "one_of", domain.Params{"Values": "pending, approved, rejected"}, "must be pending, approved or rejected")
 		}
 	}
 	if ch.Text != nil {
@@ -61,7 +61,7 @@ func Moderate(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, ch 
 		}
 		if highlighted && status != StatusApproved {
 			if ch.Highlighted != nil && *ch.Highlighted {
-				return &domain.ConflictError{Field: "highlighted", Message: "only an approved question can be highlighted"}
+				return &domain.ConflictError{Code: "highlight_unapproved", Field: "highlighted", Message: "only an approved question can be highlighted"}
 			}
 			highlighted = false
 		}

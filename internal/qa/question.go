@@ -67,9 +67,9 @@ func checkText(v *domain.ValidationError, field, s string, min, max int) string 
 	}
 	switch n := utf8.RuneCountInString(s); {
 	case n < min:
-		v.Add(field, "is required")
+		v.Problem(field, "required", nil, "is required")
 	case n > max:
-		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		v.Problem(field, "too_long", domain.Params{"Max": max}, fmt.Sprintf("must be at most %d characters", max))
 	}
 	return s
 }
@@ -81,13 +81,13 @@ func Ask(ctx context.Context, pool *sqlx.DB, e *event.Event, participant, text, 
 	text = checkText(v, "text", text, 1, MaxTextLen)
 	author = checkText(v, "author_name", author, 0, MaxAuthorLen)
 	if strings.Contains(author, "\n") {
-		v.Add("author_name", "must be on one line")
+		v.Problem("author_name", "one_line", nil, "must be on one line")
 	}
 	if err := v.OrNil(); err != nil {
 		return nil, err
 	}
 	if e.Status != event.StatusPublished {
-		return nil, &domain.ConflictError{Code: "closed", Message: "questions can be asked only for a published event"}
+		return nil, &domain.ConflictError{Code: "questions_closed", Message: "questions can be asked only for a published event"}
 	}
 	status := StatusApproved
 	if e.Moderation {

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -97,11 +98,7 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 	}
 	moved := after.Revision > before.Revision
 	if moved {
-		if err := dropQueued(ctx, tx, after.ID, outbox.KindUpdated); err != nil {
-			return err
-		}
-		suffix := fmt.Sprintf(":%d", after.Revision)
-		if err := enqueueForEvent(ctx, tx, after.ID, outbox.KindUpdated, suffix, StatusPending, StatusConfirmed); err != nil {
+		if err := announceMove(ctx, tx, before, after); err != nil {
 			return err
 		}
 	}
@@ -120,6 +117,26 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 	// mails, so that they get the news of their seat with the event as it is now.
 	_, err := fillFreeSeats(ctx, tx, after.ID, 0, now)
 	return err
+}
+
+// announceMove queues an update for the pending and confirmed attendees of a moved event, telling
+// the appointment as it was (an update still queued from an earlier move is replaced and passes
+// on the appointment as it was before that one), and withdraws the updates still queued for
+// anyone else, who is no longer told of the event's moves.
+func announceMove(ctx context.Context, tx sqlx.ExtContext, before, after *event.Event) error {
+	was, err := json.Marshal(before.Appointment())
+	if err != nil {
+		return fmt.Errorf("registration: announce a move: %w", err)
+	}
+	statuses := pq.Array([]string{StatusPending, StatusConfirmed})
+	told := outbox.Query{SQL: `SELECT id AS registration_id FROM registrations
+			WHERE event_id = $1 AND status = ANY($2) AND erased_at IS NULL`, Args: []any{after.ID, statuses}}
+	if err := outbox.Replace(ctx, tx, outbox.KindUpdated, fmt.Sprintf(":%d", after.Revision), told, was); err != nil {
+		return err
+	}
+	others := outbox.Query{SQL: `SELECT id AS registration_id FROM registrations
+			WHERE event_id = $1 AND NOT (status = ANY($2) AND erased_at IS NULL)`, Args: []any{after.ID, statuses}}
+	return outbox.Withdraw(ctx, tx, outbox.KindUpdated, others)
 }
 
 // Recipients selects every registration of the event, with its address (” once erased), as

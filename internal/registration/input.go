@@ -56,31 +56,31 @@ func (in *Input) validate(e *event.Event) (json.RawMessage, error) {
 	switch n := utf8.RuneCountInString(in.Name); {
 	case v.Has("name"):
 	case n == 0:
-		v.Add("name", "is required")
+		v.Problem("name", "required", nil, "is required")
 	case n > maxNameLen:
-		v.Add("name", fmt.Sprintf("must be at most %d characters long", maxNameLen))
+		v.Problem("name", "too_long", domain.Params{"Max": maxNameLen}, fmt.Sprintf("must be at most %d characters long", maxNameLen))
 	}
 	switch {
 	case v.Has("email"):
 	case in.Email == "":
-		v.Add("email", "is required")
+		v.Problem("email", "required", nil, "is required")
 	case !plainAddress(in.Email):
-		v.Add("email", "must be an email address such as name@kommune.de")
+		v.Problem("email", "invalid_email", nil, "must be an email address such as name@kommune.de")
 	}
 	for _, f := range []struct{ field, value string }{{"organization", in.Organization}, {"municipality", in.Municipality}, {"role", in.Role}} {
 		if utf8.RuneCountInString(f.value) > maxFieldLen && !v.Has(f.field) {
-			v.Add(f.field, fmt.Sprintf("must be at most %d characters long", maxFieldLen))
+			v.Problem(f.field, "too_long", domain.Params{"Max": maxFieldLen}, fmt.Sprintf("must be at most %d characters long", maxFieldLen))
 		}
 	}
 	if !in.Consent {
-		v.Add("consent", "must be true: registration needs consent to the processing of the data")
+		v.Problem("consent", "consent_required", nil, "must be true: registration needs consent to the processing of the data")
 	}
 	switch in.Language {
 	case "":
 		in.Language = e.Language
 	case "de", "en":
 	default:
-		v.Add("language", "must be de or en")
+		v.Problem("language", "one_of", domain.Params{"Values": "de, en"}, "must be de or en")
 	}
 	answers := validateAnswers(in.Answers, e.Questions, v)
 	if err := v.OrNil(); err != nil {
@@ -104,31 +104,31 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 		value, present := raw[q.Key]
 		if !present || string(value) == "null" {
 			if q.Required {
-				v.Add(field, "is required")
+				v.Problem(field, "required", nil, "is required")
 			}
 			continue
 		}
 		// encoding/json would quietly turn invalid UTF-8 into U+FFFD: refuse it instead.
 		if !utf8.Valid(value) {
-			v.Add(field, "must be valid UTF-8 text")
+			v.Problem(field, "utf8", nil, "must be valid UTF-8 text")
 			continue
 		}
 		switch q.Kind {
 		case event.KindCheckbox:
 			var b bool
 			if json.Unmarshal(value, &b) != nil {
-				v.Add(field, "must be true or false")
+				v.Problem(field, "not_boolean", nil, "must be true or false")
 				continue
 			}
 			if q.Required && !b {
-				v.Add(field, "must be ticked")
+				v.Problem(field, "not_ticked", nil, "must be ticked")
 				continue
 			}
 			answers[q.Key] = b
 		default:
 			var s string
 			if json.Unmarshal(value, &s) != nil {
-				v.Add(field, "must be a string")
+				v.Problem(field, "not_string", nil, "must be a string")
 				continue
 			}
 			s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
@@ -139,11 +139,11 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 			switch {
 			case !storable(field, s):
 			case s == "" && q.Required:
-				v.Add(field, "is required")
+				v.Problem(field, "required", nil, "is required")
 			case utf8.RuneCountInString(s) > limit:
-				v.Add(field, fmt.Sprintf("must be at most %d characters long", limit))
+				v.Problem(field, "too_long", domain.Params{"Max": limit}, fmt.Sprintf("must be at most %d characters long", limit))
 			case s != "" && q.Kind == event.KindSelect && !contains(q.Options, s):
-				v.Add(field, "must be one of the offered options")
+				v.Problem(field, "not_an_option", nil, "must be one of the offered options")
 			case s != "":
 				answers[q.Key] = s
 			}
@@ -151,7 +151,7 @@ func validateAnswers(raw map[string]json.RawMessage, questions []event.Question,
 	}
 	for key := range raw {
 		if !known[key] {
-			v.Add("answers."+key, "this event asks no such question")
+			v.Problem("answers."+key, "unknown_field", nil, "this event asks no such question")
 		}
 	}
 	return answers

@@ -59,7 +59,7 @@ func ChangeByOrganizer(ctx context.Context, pool *sqlx.DB, e *event.Event, id in
 		case StatusConfirmed, StatusWaitlisted, StatusCancelled:
 		default:
 			v := &domain.ValidationError{}
-			v.Add("status", "must be confirmed, waitlisted or cancelled")
+			v.Problem("status", "one_of", domain.Params{"Values": "confirmed, waitlisted, cancelled"}, "must be confirmed, waitlisted or cancelled")
 			return nil, v
 		}
 	}
@@ -109,7 +109,7 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, &domain.ConflictError{Field: "status", Message: "the event is fully booked; raise its capacity first"}
+			return nil, nil, &domain.ConflictError{Code: "capacity_reached", Field: "status", Message: "the event is fully booked; raise its capacity first"}
 		}
 	}
 	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {

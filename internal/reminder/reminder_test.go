@@ -123,7 +123,8 @@ func TestEachOffsetFiresOnceForConfirmedAttendees(t *testing.T) {
 	}
 }
 
-// A reminder carries the join link, the time in the event's zone and the manage link.
+// A reminder carries the join link, the time in the event's zone with the zone's spoken name
+// (MEZ or MESZ), the questions page and the manage link.
 func TestReminderContent(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -142,7 +143,12 @@ func TestReminderContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	join := "/r/" + registration.JoinToken(key, r) + "/join"
-	for _, want := range []string{"Subject: Erinnerung: Digitale Kommune", join, i18n.Clock(start, berlin, "de"), "Europe/Berlin", "/r/" + token} {
+	spoken := i18n.Clock(start, berlin, "de") + " (" + i18n.ZoneName(start, berlin, "de") + ")"
+	if !strings.HasSuffix(spoken, "(MEZ)") && !strings.HasSuffix(spoken, "(MESZ)") {
+		t.Fatalf("Berlin's time is %q", spoken)
+	}
+	questions := "Fragen an das Podium stellen:\r\nhttps://podium.example.org/events/" + e.Slug + "/questions\r\n"
+	for _, want := range []string{"Subject: Erinnerung: Digitale Kommune", join, "um " + spoken, "Europe/Berlin", questions, "/r/" + token} {
 		if !strings.Contains(strings.ReplaceAll(body, "=\r\n", ""), want) {
 			t.Errorf("the reminder lacks %q", want)
 		}

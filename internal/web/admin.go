@@ -31,7 +31,7 @@ type adminView struct {
 	User      *auth.User
 	Events    []adminEvent   // the events the user organizes (admins: all)
 	Moderated []*event.Event // the events the user moderates only
-	Audit     []audit.Entry
+	Audit     []auditLine
 	// Done says what was just done (a draft deleted); CanCreate offers to create an event.
 	Done      string
 	CanCreate bool
@@ -56,7 +56,7 @@ type eventDashboard struct {
 	FailedMail []outbox.Delivery
 	// Notices are the messages organizers wrote to attendees, with the state of their mails.
 	Notices []sentNotice
-	Audit   []audit.Entry
+	Audit   []auditLine
 	// Form holds the event's times as the agenda form proposes them.
 	Form editForm
 	// CanCreate offers to duplicate the event to those who may create events.
@@ -90,7 +90,7 @@ const adminEventLimit = 500
 // they moderate with the way to the moderation and presenter pages.
 func (s *Server) adminPage(c *gin.Context) {
 	u := currentUser(c)
-	v, err := loadAdminView(c.Request.Context(), s.pool, u)
+	v, entries, err := loadAdminView(c.Request.Context(), s.pool, u)
 	if err != nil {
 		s.pageError(c, err)
 		return
@@ -99,15 +99,24 @@ func (s *Server) adminPage(c *gin.Context) {
 	if done := c.Query("done"); done == "event.deleted" {
 		v.Done = done
 	}
+	if len(entries) > 0 {
+		zones, err := auditZones(c.Request.Context(), s.pool, entries)
+		if err != nil {
+			s.pageError(c, err)
+			return
+		}
+		v.Audit = s.auditLines(pageLang(c), entries, zones, true)
+	}
 	s.renderPage(c, http.StatusOK, "admin", s.messages.T(pageLang(c), "admin.title", nil), v)
 }
 
 // loadAdminView reads /admin in a fixed number of queries, however many events the user has.
-func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (adminView, error) {
+// For admins it also returns the newest entries of the audit log.
+func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (adminView, []audit.Entry, error) {
 	v := adminView{User: u}
 	roles, err := auth.ManagedEvents(ctx, q, u.ID, u.IsAdmin(), adminEventLimit)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	ids := make([]int64, len(roles))
 	role := make(map[int64]string, len(roles))
@@ -116,11 +125,11 @@ func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (ad
 	}
 	events, err := event.ByIDs(ctx, q, ids)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	counts, err := registration.CountsOfEvents(ctx, q, ids)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	for _, e := range events {
 		if role[e.ID] == auth.EventModerator && !u.IsAdmin() {
@@ -130,16 +139,23 @@ func loadAdminView(ctx context.Context, q sqlx.QueryerContext, u *auth.User) (ad
 		n := counts[e.ID]
 		v.Events = append(v.Events, adminEvent{Event: e, Counts: n, SeatsLeft: n.SeatsLeft(e.Capacity)})
 	}
+	var entries []audit.Entry
 	if u.IsAdmin() {
-		if v.Audit, err = audit.Recent(ctx, q, 50); err != nil {
-			return v, err
+		if entries, err = audit.Recent(ctx, q, 50); err != nil {
+			return v, nil, err
 		}
 	}
-	return v, nil
+	return v, entries, nil
 }
 
 func (s *Server) eventDashboardPage(c *gin.Context, e *event.Event) {
-	s.renderDashboard(c, http.StatusOK, e, c.Query("done"), "")
+	// done names the form that was sent, as adminForm's redirect says; anything else, typed into
+	// the address, has no words and no banner.
+	done := c.Query("done")
+	if id := "admin.done." + done; s.messages.T(pageLang(c), id, nil) == id {
+		done = ""
+	}
+	s.renderDashboard(c, http.StatusOK, e, done, "")
 }
 
 // renderDashboard shows the dashboard, with what was done or what went wrong.
@@ -216,7 +232,8 @@ func (s *Server) loadDashboard(ctx context.Context, d *eventDashboard, after int
 	if d.Notices, err = s.sentNotices(ctx, e.ID); err != nil {
 		return err
 	}
-	d.Audit, err = audit.ForEvent(ctx, s.pool, e.ID, 50)
+	entries, err := audit.ForEvent(ctx, s.pool, e.ID, 50)
+	d.Audit = s.auditLines(lang, entries, map[int64]*time.Location{e.ID: e.Zone()}, false)
 	return err
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,28 +48,19 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *event.Event) {
 	return func(c *gin.Context, e *event.Event) {
 		err := do(c, e)
-		var invalid *domain.ValidationError
-		var conflict *domain.ConflictError
-		switch {
-		case errors.As(err, &invalid):
-			var fields []string
-			for _, f := range invalid.Fields {
-				fields = append(fields, f.Field+": "+s.problemText(pageLang(c), f))
-			}
-			s.renderDashboard(c, http.StatusUnprocessableEntity, e, "", strings.Join(fields, "; "))
-		case errors.As(err, &conflict):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.conflictText(pageLang(c), conflict, conflict.Message))
-		case errors.Is(err, domain.ErrStale):
-			s.renderDashboard(c, http.StatusConflict, e, "", s.messages.T(pageLang(c), "admin.stale", nil))
-		case err != nil:
-			s.pageError(c, err)
-		default:
+		if err == nil {
 			done := name
 			if outcome := c.GetString(doneKey); outcome != "" {
 				done = outcome
 			}
 			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+done)
+			return
 		}
+		if p, ok := s.problemOf(pageLang(c), err, nil); ok {
+			s.renderDashboard(c, p.Status, e, "", p.Text)
+			return
+		}
+		s.pageError(c, err)
 	}
 }
 
@@ -83,10 +73,10 @@ const doneKey = "done"
 func formSpan(c *gin.Context, e *event.Event, v *domain.ValidationError) (start, end time.Time) {
 	var err error
 	if start, err = parseLocal(c.PostForm("starts_at"), e.Zone()); err != nil {
-		v.Add("starts_at", "must be a date and time")
+		v.Problem("starts_at", "invalid_datetime", nil, "must be a date and time")
 	}
 	if end, err = parseLocal(c.PostForm("ends_at"), e.Zone()); err != nil {
-		v.Add("ends_at", "must be a date and time")
+		v.Problem("ends_at", "invalid_datetime", nil, "must be a date and time")
 	}
 	return start, end
 }
@@ -172,6 +162,7 @@ func (s *Server) changeRegistrationAction(c *gin.Context, e *event.Event) error 
 	if attended := c.PostForm("attended"); attended != "" {
 		ch.Attended = ptr(attended == "yes")
 	}
+	noteAudit(c, "change", registrationChanges(ch))
 	_, err = registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	return err
 }
@@ -187,7 +178,7 @@ func (s *Server) reinstateAction(c *gin.Context, e *event.Event) error {
 	if err != nil {
 		return err
 	}
-	auditNote(c, "status="+r.Status)
+	noteAudit(c, "change", r.Status)
 	c.Set(doneKey, "registration.reinstated."+r.Status)
 	return nil
 }

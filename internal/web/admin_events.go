@@ -136,25 +136,27 @@ func errorStatus(err error) int {
 // formErrors sorts the problems of err into those of the form's controls and those of none, in
 // the page's language. An error that is no problem of the input is returned for the error page.
 func (s *Server) formErrors(c *gin.Context, err error, control func(field string) string) (map[string]string, []string, error) {
-	lang := pageLang(c)
-	var invalid *domain.ValidationError
-	var conflict *domain.ConflictError
-	switch {
-	case err == nil:
+	if err == nil {
 		return map[string]string{}, nil, nil
-	case errors.As(err, &invalid):
+	}
+	lang := pageLang(c)
+	p, ok := s.problemOf(lang, err, nil)
+	if !ok {
+		return nil, nil, err
+	}
+	// The words are problemOf's; a form of many controls places them at its own controls.
+	var invalid *domain.ValidationError
+	if errors.As(err, &invalid) {
 		errs, rest := s.formProblems(lang, invalid, control)
 		return errs, rest, nil
-	case errors.As(err, &conflict):
-		text := s.conflictText(lang, conflict, s.messages.T(lang, "error.conflict.text", nil))
-		if name := control(conflict.Field); conflict.Field != "" && name != "" {
-			return map[string]string{name: text}, nil, nil
-		}
-		return map[string]string{}, []string{text}, nil
-	case errors.Is(err, domain.ErrStale):
-		return map[string]string{}, []string{s.messages.T(lang, "admin.stale", nil)}, nil
 	}
-	return nil, nil, err
+	var conflict *domain.ConflictError
+	if errors.As(err, &conflict) && conflict.Field != "" {
+		if name := control(conflict.Field); name != "" {
+			return map[string]string{name: p.Text}, nil, nil
+		}
+	}
+	return map[string]string{}, []string{p.Text}, nil
 }
 
 // renderEventForm shows the event form filled with f, and err's problems next to their fields.

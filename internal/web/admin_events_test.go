@@ -112,7 +112,7 @@ func TestCreateEventPage(t *testing.T) {
 		t.Errorf("the stored event: %+v", e)
 	}
 	dashboard := body(h.getPage("/admin/events/"+e.Slug+"?done=event.created", session))
-	if !strings.Contains(dashboard, "Der Entwurf ist angelegt.") || !strings.Contains(dashboard, "event.created") {
+	if !strings.Contains(dashboard, "Der Entwurf ist angelegt.") || !strings.Contains(dashboard, "Veranstaltung angelegt") {
 		t.Error("the creator does not land on the draft's dashboard with its log")
 	}
 

@@ -57,7 +57,7 @@ func TestAdminPageQueriesDoNotGrowWithEvents(t *testing.T) {
 
 	queries := func(u *auth.User) (int, int) {
 		q := &countingQueryer{QueryerContext: pool}
-		v, err := loadAdminView(ctx, q, u)
+		v, _, err := loadAdminView(ctx, q, u)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -74,7 +74,7 @@ func TestAdminDashboard(t *testing.T) {
 		t.Errorf("cancel without confirmation: %d", res.StatusCode)
 	}
 	page = body(h.getPage(dash, session))
-	for _, want := range []string{"event.updated", "member.added", "attendees.exported", "moderation@example.org"} {
+	for _, want := range []string{"Veranstaltung geändert", "Rolle vergeben", "Teilnehmerliste heruntergeladen", "moderation@example.org"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the dashboard's log lacks %q", want)
 		}

@@ -252,7 +252,7 @@ func limitQuery(c *gin.Context) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > maxLimit {
 		v := &domain.ValidationError{}
-		v.Add("limit", "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
+		v.Problem("limit", "out_of_range", domain.Params{"Min": 1, "Max": maxLimit}, "must be a whole number from 1 to "+strconv.Itoa(maxLimit))
 		return 0, v
 	}
 	return n, nil
@@ -267,7 +267,7 @@ func pagination(c *gin.Context) (limit, offset int, err error) {
 	if raw := c.Query("cursor"); raw != "" {
 		n, ok := decodeCursor(raw)
 		if !ok {
-			v.Add("cursor", "is not a cursor this API handed out")
+			v.Problem("cursor", "invalid_cursor", nil, "is not a cursor this API handed out")
 		}
 		offset = n
 	}
@@ -296,7 +296,7 @@ func boolQuery(c *gin.Context, name string) (bool, error) {
 	b, err := strconv.ParseBool(raw)
 	if err != nil {
 		v := &domain.ValidationError{}
-		v.Add(name, "must be true or false")
+		v.Problem(name, "not_boolean", nil, "must be true or false")
 		return false, v
 	}
 	return b, nil

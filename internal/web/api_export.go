@@ -30,6 +30,7 @@ func (s *Server) exportPolls(format string) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
+		noteAudit(c, "format", format)
 		s.download(c, e.Slug+"-umfragen", format, func(w io.Writer) error {
 			if format == "csv" {
 				return export.WritePollsCSV(c.Request.Context(), s.pool, w, e, opt)
@@ -69,10 +70,10 @@ func fileOptions(c *gin.Context) (export.Options, error) {
 	case "semicolon":
 		opt.Delimiter = ';'
 	default:
-		v.Add("delimiter", "must be comma or semicolon")
+		v.Problem("delimiter", "one_of", domain.Params{"Values": "comma, semicolon"}, "must be comma or semicolon")
 	}
 	if opt.Lang != "" && opt.Lang != "de" && opt.Lang != "en" {
-		v.Add("lang", "must be de or en")
+		v.Problem("lang", "one_of", domain.Params{"Values": "de, en"}, "must be de or en")
 	}
 	return opt, v.OrNil()
 }
@@ -93,6 +94,7 @@ func (s *Server) exportAttendees(format string) func(*gin.Context, *event.Event)
 		}
 		opt.Statuses = statuses
 		ctx := c.Request.Context()
+		noteAudit(c, "format", format)
 		complete := s.download(c, e.Slug+"-teilnehmende", format, func(w io.Writer) error {
 			if format == "csv" {
 				return export.WriteCSV(ctx, s.pool, w, e, opt)

@@ -50,7 +50,7 @@ func (s *Server) decodeAgendaItemInput(c *gin.Context, obj map[string]json.RawMe
 		if !errors.As(err, &v) {
 			v = &domain.ValidationError{}
 		}
-		v.Add("panelist_ids", "must be a list of panelist ids, such as [12, 13]")
+		v.Problem("panelist_ids", "invalid_format", nil, "must be a list of panelist ids, such as [12, 13]")
 		err = v
 	}
 	return withValidation(err, func() error { return in.Validate(c.Request.Context(), s.pool, e) })

@@ -154,6 +154,7 @@ func (s *Server) patchPoll(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", pollChanges(ch))
 	p, err := poll.Update(c.Request.Context(), s.pool, e.ID, id, ch)
 	if err != nil {
 		s.respondError(c, err)
@@ -183,7 +184,7 @@ func (s *Server) answerPoll(c *gin.Context, e *event.Event) {
 // submitAnswer records an answer of the request's participant, for the form and the API.
 func (s *Server) submitAnswer(c *gin.Context, e *event.Event, pollID int64, a poll.Answer) error {
 	if e.Status != event.StatusPublished {
-		return &domain.ConflictError{Code: "closed", Message: "polls can be answered only for a published event"}
+		return &domain.ConflictError{Code: "polls_closed", Message: "polls can be answered only for a published event"}
 	}
 	return poll.Submit(c.Request.Context(), s.pool, e.ID, pollID, s.voter(c), a)
 }

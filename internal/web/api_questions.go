@@ -42,7 +42,7 @@ func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
 	opt := qa.ListOptions{Sort: c.DefaultQuery("sort", "top"), Status: c.Query("status"), Participant: participantOf(c)}
 	v := &domain.ValidationError{}
 	if opt.Sort != "top" && opt.Sort != "new" {
-		v.Add("sort", "must be top or new")
+		v.Problem("sort", "one_of", domain.Params{"Values": "top, new"}, "must be top or new")
 	}
 	switch opt.Status {
 	case "":
@@ -59,7 +59,7 @@ func (s *Server) listQuestions(c *gin.Context, e *event.Event) {
 			}
 		}
 	default:
-		v.Add("status", "must be pending, approved or rejected")
+		v.Problem("status", "one_of", domain.Params{"Values": "pending, approved, rejected"}, "must be pending, approved or rejected")
 	}
 	if err := v.OrNil(); err != nil {
 		s.respondError(c, err)
@@ -101,6 +101,7 @@ func (s *Server) moderateQuestion(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", questionChanges(ch))
 	q, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch)
 	if err != nil {
 		s.respondError(c, err)

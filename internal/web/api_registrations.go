@@ -114,13 +114,13 @@ func (s *Server) listRegistrations(c *gin.Context, e *event.Event) {
 	v := &domain.ValidationError{}
 	status := c.Query("status")
 	if status != "" && !registrationStatuses[status] {
-		v.Add("status", "must be pending, confirmed, waitlisted or cancelled")
+		v.Problem("status", "one_of", domain.Params{"Values": "pending, confirmed, waitlisted, cancelled"}, "must be pending, confirmed, waitlisted or cancelled")
 	}
 	var afterID int64
 	if raw := c.Query("cursor"); raw != "" {
 		id, ok := decodeCursor(raw)
 		if !ok {
-			v.Add("cursor", "is not a cursor this API handed out")
+			v.Problem("cursor", "invalid_cursor", nil, "is not a cursor this API handed out")
 		}
 		afterID = int64(id)
 	}
@@ -131,7 +131,7 @@ func (s *Server) listRegistrations(c *gin.Context, e *event.Event) {
 		b := raw == "true"
 		attended = &b
 	default:
-		v.Add("attended", "must be true or false")
+		v.Problem("attended", "not_boolean", nil, "must be true or false")
 	}
 	if err := v.OrNil(); err != nil {
 		s.respondError(c, err)
@@ -189,6 +189,7 @@ func (s *Server) changeRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
+	noteAudit(c, "change", registrationChanges(ch))
 	r, err := registration.ChangeByOrganizer(c.Request.Context(), s.pool, e, id, ch, s.now())
 	if err != nil {
 		s.respondError(c, err)
@@ -210,6 +211,6 @@ func (s *Server) reinstateRegistration(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	auditNote(c, "status="+r.Status)
+	noteAudit(c, "change", r.Status)
 	s.writeJSON(c, http.StatusOK, r)
 }

@@ -179,7 +179,8 @@ func (s *Server) saveAttendancePage(c *gin.Context, e *event.Event) {
 		s.pageError(c, err)
 		return
 	}
-	auditNote(c, fmt.Sprintf("marked=%d unmarked=%d", change.Marked, change.Unmarked))
+	noteAudit(c, "marked", strconv.Itoa(change.Marked))
+	noteAudit(c, "unmarked", strconv.Itoa(change.Unmarked))
 	c.Set(auditSkipKey, change == registration.AttendanceChange{})
 	done := fmt.Sprintf("done=1&marked=%d&unmarked=%d", change.Marked, change.Unmarked)
 	if q := filter.query(filter.After); q != "" {
@@ -235,7 +236,8 @@ func (s *Server) bulkAttendance(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	auditNote(c, fmt.Sprintf("marked=%d unmarked=%d", change.Marked, change.Unmarked))
+	noteAudit(c, "marked", strconv.Itoa(change.Marked))
+	noteAudit(c, "unmarked", strconv.Itoa(change.Unmarked))
 	c.Set(auditSkipKey, change == registration.AttendanceChange{})
 	s.writeJSON(c, http.StatusOK, change)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +11,8 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/outbox"
+	"github.com/podium-events/podium/internal/poll"
+	"github.com/podium-events/podium/internal/qa"
 	"github.com/podium-events/podium/internal/registration"
 )
 
@@ -44,8 +47,8 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 		if c.Request.Method == http.MethodGet {
 			entry.Detail += auditedQuery(c)
 		}
-		if note := c.GetString(auditNoteKey); note != "" {
-			entry.Detail += " " + note
+		if notes, ok := c.Get(auditNotesKey); ok {
+			entry.Detail += notes.(string)
 		}
 		if err := audit.Record(c.Request.Context(), s.pool, entry); err != nil {
 			s.log.ErrorContext(c.Request.Context(), "audit log", "request_id", requestID(c), "error", err)
@@ -53,17 +56,81 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 	}
 }
 
-// auditNoteKey holds what an action adds to its audit entry (see auditNote); auditSkipKey marks
-// a request that succeeded without changing anything, which the log leaves out.
-const (
-	auditNoteKey = "audit_note"
-	auditSkipKey = "audit_skip"
-)
+// auditNotesKey holds what a handler adds to its audit entry: what exactly it changed
+// (change=approved,highlighted) or wrote (format=csv), which neither the route nor its
+// parameters tell.
+const auditNotesKey = "podium.audit.notes"
 
-// auditNote adds what an action did to its audit entry: counts and groups, never a person's
-// name or address, which would outlive their erasure in the log.
-func auditNote(c *gin.Context, note string) {
-	c.Set(auditNoteKey, note)
+// auditSkipKey marks a request that succeeded without changing anything, which the log leaves out.
+const auditSkipKey = "podium.audit.skip"
+
+// noteAudit adds key=value to the detail of the request's audit entry. The values are Podium's
+// own words (see auditChanges), never a person's input.
+func noteAudit(c *gin.Context, key, value string) {
+	if value == "" {
+		return
+	}
+	notes := c.GetString(auditNotesKey)
+	c.Set(auditNotesKey, notes+" "+key+"="+value)
+}
+
+// auditChanges are the changes an entry of an action may note, each worded in the catalogs as
+// "audit.<action>.<change>" ("audit.question.moderated.approved": "Frage freigegeben").
+var auditChanges = map[string][]string{
+	"question.moderated":      {"approved", "rejected", "pending", "highlighted", "unhighlighted", "answered", "unanswered", "edited"},
+	"poll.updated":            {"draft", "open", "closed", "shown", "hidden", "presented", "unpresented", "edited"},
+	"registration.changed":    {"confirmed", "waitlisted", "cancelled", "attended", "not_attended"},
+	"registration.reinstated": {"confirmed", "waitlisted"},
+}
+
+// questionChanges names what a moderator's change does, for the audit log.
+func questionChanges(ch qa.Change) string {
+	var out []string
+	if ch.Status != nil {
+		out = append(out, *ch.Status)
+	}
+	out = append(out, either(ch.Highlighted, "highlighted", "unhighlighted"), either(ch.Answered, "answered", "unanswered"))
+	if ch.Text != nil {
+		out = append(out, "edited")
+	}
+	return joinNonEmpty(out)
+}
+
+// pollChanges names what a change of a poll does, for the audit log.
+func pollChanges(ch poll.Change) string {
+	var out []string
+	if ch.State != nil {
+		out = append(out, *ch.State)
+	}
+	out = append(out, either(ch.ResultsVisible, "shown", "hidden"), either(ch.OnPresenter, "presented", "unpresented"))
+	if ch.Question != nil || ch.Explanation != nil || ch.Options != nil {
+		out = append(out, "edited")
+	}
+	return joinNonEmpty(out)
+}
+
+// registrationChanges names what an organizer's change of a registration does, for the audit log.
+func registrationChanges(ch registration.Change) string {
+	var out []string
+	if ch.Status != nil {
+		out = append(out, *ch.Status)
+	}
+	return joinNonEmpty(append(out, either(ch.Attended, "attended", "not_attended")))
+}
+
+// either is yes or no after a flag that is set, "" for one that is not.
+func either(flag *bool, yes, no string) string {
+	switch {
+	case flag == nil:
+		return ""
+	case *flag:
+		return yes
+	}
+	return no
+}
+
+func joinNonEmpty(words []string) string {
+	return strings.Join(slices.DeleteFunc(words, func(w string) bool { return w == "" }), ",")
 }
 
 // auditedParams are the query parameters an audit entry keeps, because they say what was done
@@ -102,7 +169,7 @@ func (s *Server) listDeliveries(c *gin.Context, e *event.Event) {
 	case "", "queued", "retrying", "sent", "failed", "dropped":
 	default:
 		v := &domain.ValidationError{}
-		v.Add("status", "must be queued, retrying, sent, failed or dropped")
+		v.Problem("status", "one_of", domain.Params{"Values": "queued, retrying, sent, failed, dropped"}, "must be queued, retrying, sent, failed or dropped")
 		s.respondError(c, v)
 		return
 	}

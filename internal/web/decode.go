@@ -69,14 +69,14 @@ func decodeFields(obj map[string]json.RawMessage, targets map[string]any) error 
 	for _, name := range names {
 		target, ok := targets[name]
 		if !ok {
-			v.Add(name, "unknown field")
+			v.Problem(name, "unknown_field", nil, "unknown field")
 			continue
 		}
 		if !storableJSON(v, name, obj[name]) {
 			continue
 		}
 		if err := json.Unmarshal(obj[name], target); err != nil {
-			v.Add(name, "must be "+describe(target))
+			wrongType(v, name, target)
 			continue
 		}
 		// A list that is null becomes empty; raw JSON (a byte slice) keeps its null for its reader.
@@ -106,7 +106,7 @@ func storableJSON(v *domain.ValidationError, field string, raw json.RawMessage) 
 				return
 			}
 			if !v.Has(path) {
-				v.Add(path, "must not contain the character NUL (\\u0000)")
+				v.Problem(path, "control_characters", nil, "must not contain the character NUL (\\u0000)")
 			}
 			ok = false
 		case []any:
@@ -129,23 +129,23 @@ func storableJSON(v *domain.ValidationError, field string, raw json.RawMessage) 
 	return ok
 }
 
-// describe names the JSON a target accepts, for error messages.
-func describe(target any) string {
+// wrongType records that the value of field is not the JSON its target accepts, naming that JSON.
+func wrongType(v *domain.ValidationError, field string, target any) {
 	switch target.(type) {
 	case *string:
-		return "a string"
+		v.Problem(field, "not_string", nil, "must be a string")
 	case *bool:
-		return "true or false"
+		v.Problem(field, "not_boolean", nil, "must be true or false")
 	case *int, **int:
-		return "a whole number"
+		v.Problem(field, "not_integer", nil, "must be a whole number")
 	case *time.Time, **time.Time:
-		return "a time in RFC 3339 form, such as 2020-10-29T17:00:00+01:00"
+		v.Problem(field, "invalid_datetime", nil, "must be a time in RFC 3339 form, such as 2020-10-29T17:00:00+01:00")
 	case *[]string:
-		return "a list of strings"
+		v.Problem(field, "not_string_list", nil, "must be a list of strings")
 	case *[]event.Question:
-		return `a list of objects {"key", "label", "kind", "options", "required"}`
+		v.Problem(field, "invalid_format", nil, `must be a list of objects {"key", "label", "kind", "options", "required"}`)
 	default:
-		return "of the documented form"
+		v.Problem(field, "invalid_format", nil, "must be of the documented form")
 	}
 }
 

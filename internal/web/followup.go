@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -215,17 +214,16 @@ func (s *Server) feedbackSubmit(c *gin.Context) {
 		extra = append(extra, c.PostForm("q"+strconv.Itoa(i)))
 	}
 	err = feedback.Submit(ctx, s.pool, r, e, feedback.Answer{Rating: rating, Takeaway: c.PostForm("takeaway"), Extra: extra}, s.now())
-	var v *domain.ValidationError
-	if errors.As(err, &v) {
-		errs := map[string]string{}
-		for _, f := range v.Fields {
-			id := f.Field
-			if strings.HasPrefix(id, "questions[") {
-				id = "question"
-			}
-			errs[f.Field] = s.messages.T(pageLang(c), "feedback.error."+id, nil)
+	// The survey speaks to attendees in its own words for each field.
+	surveyText := func(f domain.FieldError) string {
+		id := f.Field
+		if strings.HasPrefix(id, "questions[") {
+			id = "question"
 		}
-		s.renderFeedback(c, http.StatusUnprocessableEntity, feedbackView{Rating: c.PostForm("rating"), Takeaway: c.PostForm("takeaway"), Errors: errs})
+		return s.messages.T(pageLang(c), "feedback.error."+id, nil)
+	}
+	if p, ok := s.problemOf(pageLang(c), err, surveyText); ok && p.Status == http.StatusUnprocessableEntity {
+		s.renderFeedback(c, p.Status, feedbackView{Rating: c.PostForm("rating"), Takeaway: c.PostForm("takeaway"), Errors: p.Fields})
 		return
 	}
 	if err != nil {

@@ -163,7 +163,8 @@ func (s *Server) noticeSendPage(c *gin.Context, e *event.Event) {
 	if s.noticeFormFailed(c, e, v, err) {
 		return
 	}
-	auditNote(c, fmt.Sprintf("group=%s recipients=%d", n.Group, n.Recipients))
+	noteAudit(c, "group", n.Group)
+	noteAudit(c, "recipients", strconv.Itoa(n.Recipients))
 	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/events/%s/message?sent=%d%s#gesendet", e.Slug, n.ID, langQuery(pageLang(c), "&")))
 }
 
@@ -183,7 +184,7 @@ func (s *Server) noticeFormFailed(c *gin.Context, e *event.Event, v noticeView, 
 		}
 		s.renderNotice(c, http.StatusUnprocessableEntity, e, v)
 	case errors.As(err, &conflict):
-		v.Conflict = s.conflictText(lang, conflict, s.messages.T(lang, "error.conflict.text", nil))
+		v.Conflict = s.conflictText(lang, conflict)
 		s.renderNotice(c, http.StatusConflict, e, v)
 	default:
 		s.pageError(c, err)
@@ -246,6 +247,7 @@ func (s *Server) sendNotice(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	auditNote(c, fmt.Sprintf("group=%s recipients=%d", n.Group, n.Recipients))
+	noteAudit(c, "group", n.Group)
+	noteAudit(c, "recipients", strconv.Itoa(n.Recipients))
 	s.writeJSON(c, http.StatusAccepted, n)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"html/template"
-	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,9 +129,9 @@ func (s *Server) notFound(c *gin.Context) {
 	s.pageError(c, domain.ErrNotFound)
 }
 
-// pageError shows an error page: the one mapping of errors to pages. What the visitor can act on
-// explains itself; an unreachable database asks them to come back shortly; anything else is
-// logged.
+// pageError shows an error page: the one mapping of errors to pages, with problemOf for the
+// domain's errors that pages show in place. What the visitor can act on explains itself; an
+// unreachable database asks them to come back shortly; anything else is logged.
 func (s *Server) pageError(c *gin.Context, err error) {
 	lang := pageLang(c)
 	var malformed *malformedError
@@ -155,10 +154,12 @@ func (s *Server) pageError(c *gin.Context, err error) {
 			s.messages.T(lang, "error.notfound.text", nil))
 		return
 	}
-	var conflict *domain.ConflictError
-	if errors.As(err, &conflict) {
-		s.renderPage(c, http.StatusConflict, "error", s.messages.T(lang, "error.conflict.title", nil),
-			s.conflictText(lang, conflict, s.messages.T(lang, "error.conflict.text", nil)))
+	if p, ok := s.problemOf(lang, err, nil); ok {
+		title := "error.conflict.title"
+		if p.Status == http.StatusUnprocessableEntity {
+			title = "error.invalid.title"
+		}
+		s.renderPage(c, p.Status, "error", s.messages.T(lang, title, nil), p.Text)
 		return
 	}
 	if errors.Is(err, errNoParticipant) {
@@ -189,32 +190,4 @@ func (s *Server) feedURL() template.URL {
 	u := *s.cfg.BaseURL
 	u.Scheme = "webcal"
 	return template.URL(u.String() + "/events.ics") // html/template would refuse the scheme
-}
-
-// conflictText says in the page's language why something could not be done: the catalog's text
-// for the conflict's code, or fallback for a conflict that has none.
-func (s *Server) conflictText(lang string, conflict *domain.ConflictError, fallback string) string {
-	id := "conflict." + conflict.Code
-	if text := s.messages.T(lang, id, map[string]any(conflict.Params)); conflict.Code != "" && text != id {
-		return text
-	}
-	return fallback
-}
-
-// problemText says in the page's language what is wrong with a field: the catalog's text for
-// the problem's code, or the English message for a problem that has none.
-func (s *Server) problemText(lang string, f domain.FieldError) string {
-	id := "problem." + f.Code
-	params := map[string]any(f.Params)
-	// A problem that names another field ("after starts_at") names it as the form labels it.
-	if other, ok := params["Other"].(string); ok {
-		if label := s.messages.T(lang, "field."+other, nil); label != "field."+other {
-			params = maps.Clone(params)
-			params["Other"] = label
-		}
-	}
-	if text := s.messages.T(lang, id, params); f.Code != "" && text != id {
-		return text
-	}
-	return f.Message
 }

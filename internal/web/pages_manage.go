@@ -1,13 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/podium-events/podium/internal/auth"
-	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/feedback"
 	"github.com/podium-events/podium/internal/i18n"
@@ -114,15 +112,15 @@ func (s *Server) cancelPage(c *gin.Context) {
 
 // afterAction shows the registration again: with what was done, or with why it could not be.
 func (s *Server) afterAction(c *gin.Context, err error, done string) {
-	var conflict *domain.ConflictError
-	switch {
-	case err == nil:
+	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/r/"+c.Param("token")+"?done="+done+langQuery(pageLang(c), "&"))
-	case errors.As(err, &conflict):
-		s.renderManage(c, http.StatusConflict, "", s.messages.T(pageLang(c), "conflict."+conflict.Code, nil))
-	default:
-		s.pageError(c, err)
+		return
 	}
+	if p, ok := s.problemOf(pageLang(c), err, nil); ok {
+		s.renderManage(c, p.Status, "", p.Text)
+		return
+	}
+	s.pageError(c, err)
 }
 
 // erasePage deletes the person's data at once; the link stops working, so the answer is a page

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -92,22 +91,25 @@ func (s *Server) answerPage(c *gin.Context, e *event.Event) {
 	if ok {
 		err = s.submitAnswer(c, e, id, a)
 	} else {
-		err = &domain.ValidationError{Fields: []domain.FieldError{{Field: "option", Message: "must be a number"}}}
+		v := &domain.ValidationError{}
+		v.Problem("option", "not_integer", nil, "must be a number")
+		err = v
 	}
-	var invalid *domain.ValidationError
-	var conflict *domain.ConflictError
-	switch {
-	case err == nil:
+	if err == nil {
 		c.Redirect(http.StatusSeeOther, s.questionsPath(c, e)+fmt.Sprintf("answered=%d#umfrage-%d", id, id))
-	case errors.As(err, &invalid):
-		v.PollProblem, v.PollProblemText = id, s.messages.T(pageLang(c), "poll.error.answer", nil)
-		s.renderAudience(c, http.StatusUnprocessableEntity, v)
-	case errors.As(err, &conflict):
-		v.PollProblem, v.PollProblemText = id, s.messages.T(pageLang(c), "poll.error.closed", nil)
-		s.renderAudience(c, http.StatusConflict, v)
-	default:
-		s.pageError(c, err)
+		return
 	}
+	// The audience reads one sentence about its answer, whichever field it was; a conflict (the
+	// poll closed meanwhile) says what happened.
+	if p, ok := s.problemOf(pageLang(c), err, nil); ok {
+		v.PollProblem, v.PollProblemText = id, p.Text
+		if p.Status == http.StatusUnprocessableEntity {
+			v.PollProblemText = s.messages.T(pageLang(c), "poll.error.answer", nil)
+		}
+		s.renderAudience(c, p.Status, v)
+		return
+	}
+	s.pageError(c, err)
 }
 
 // answerFromForm reads the answer fields a poll's form sends: option, options, rating or text.
@@ -153,23 +155,21 @@ func (s *Server) createPollPage(c *gin.Context, e *event.Event) {
 			}
 		}
 	}
-	p, err := poll.Create(c.Request.Context(), s.pool, e.ID, in)
-	var invalid *domain.ValidationError
-	var conflict *domain.ConflictError
-	switch {
-	case err == nil:
-		c.Redirect(http.StatusSeeOther, s.moderatePath(c, e)+fmt.Sprintf("#umfrage-%d", p.ID))
-	case errors.As(err, &invalid):
-		f.Errors = map[string]bool{}
-		for _, fe := range invalid.Fields {
-			f.Errors[strings.SplitN(fe.Field, "[", 2)[0]] = true
-		}
-		s.renderModerateWith(c, http.StatusUnprocessableEntity, e, s.messages.T(pageLang(c), "poll.new.error", nil), &f)
-	case errors.As(err, &conflict):
-		s.renderModerateWith(c, http.StatusConflict, e, s.messages.T(pageLang(c), "poll.new.error", nil), &f)
-	default:
-		s.pageError(c, err)
+	created, err := poll.Create(c.Request.Context(), s.pool, e.ID, in)
+	if err == nil {
+		c.Redirect(http.StatusSeeOther, s.moderatePath(c, e)+fmt.Sprintf("#umfrage-%d", created.ID))
+		return
 	}
+	p, ok := s.problemOf(pageLang(c), err, nil)
+	if !ok {
+		s.pageError(c, err)
+		return
+	}
+	f.Errors = map[string]bool{}
+	for field := range p.Fields {
+		f.Errors[strings.SplitN(field, "[", 2)[0]] = true
+	}
+	s.renderModerateWith(c, p.Status, e, p.Text, &f)
 }
 
 // pollActions are the moderator's buttons, as poll changes.
@@ -195,13 +195,9 @@ func (s *Server) pollActionPage(c *gin.Context, e *event.Event) {
 	}
 	var ch poll.Change
 	action(&ch)
+	noteAudit(c, "change", pollChanges(ch))
 	if _, err := poll.Update(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
-		var conflict *domain.ConflictError
-		if errors.As(err, &conflict) {
-			s.renderModerate(c, http.StatusConflict, e, s.messages.T(pageLang(c), "poll.error.action", nil))
-			return
-		}
-		s.pageError(c, err)
+		s.refuseOnModeration(c, e, err, "poll.error.gone")
 		return
 	}
 	c.Redirect(http.StatusSeeOther, s.moderatePath(c, e)+fmt.Sprintf("#umfrage-%d", id))

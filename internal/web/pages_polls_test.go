@@ -32,7 +32,7 @@ func TestPollPagesWithoutJavaScript(t *testing.T) {
 		t.Error("a moderator is offered the organizer's form, or no polls section")
 	}
 	res := h.postPage(base+"/moderate/polls", url.Values{"kind": {"single"}, "question": {"<b>Typ?</b>"}, "options": {"Nur eine"}}, orga)
-	if page := body(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "markierten Angaben") || !strings.Contains(page, "Nur eine") {
+	if page := body(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Antwortmöglichkeiten: Bitte 2 bis 10 Einträge angeben.") || !strings.Contains(page, "Nur eine") {
 		t.Fatalf("a poll with one option: %d", res.StatusCode)
 	}
 	res = h.postPage(base+"/moderate/polls", url.Values{"kind": {"single"}, "question": {"<b>Welcher Kommunentyp?</b>"},

@@ -130,20 +130,21 @@ func (s *Server) askPage(c *gin.Context, e *event.Event) {
 	v := s.questionsView(c, e)
 	v.Text, v.Author = c.PostForm("text"), c.PostForm("author_name")
 	q, err := qa.Ask(c.Request.Context(), s.pool, e, participantOf(c), v.Text, v.Author)
-	var invalid *domain.ValidationError
-	if errors.As(err, &invalid) {
+	if err == nil {
+		c.Redirect(http.StatusSeeOther, s.questionsPath(c, e)+"asked="+q.Status+"#fragen")
+		return
+	}
+	// Bad input is marked at its fields, which the form words for the audience; a question the
+	// event no longer takes (cancelled meanwhile) is a page of its own.
+	if p, ok := s.problemOf(pageLang(c), err, nil); ok && p.Status == http.StatusUnprocessableEntity {
 		v.Errors = map[string]bool{}
-		for _, f := range invalid.Fields {
-			v.Errors[f.Field] = true
+		for field := range p.Fields {
+			v.Errors[field] = true
 		}
-		s.renderAudience(c, http.StatusUnprocessableEntity, v)
+		s.renderAudience(c, p.Status, v)
 		return
 	}
-	if err != nil {
-		s.pageError(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, s.questionsPath(c, e)+"asked="+q.Status+"#fragen")
+	s.pageError(c, err)
 }
 
 // votePage gives or takes back the participant's vote, from the vote button.
@@ -237,17 +238,9 @@ func (s *Server) moderateAction(c *gin.Context, e *event.Event) {
 		s.pageError(c, &malformedError{"unknown action"})
 		return
 	}
+	noteAudit(c, "change", questionChanges(ch))
 	if _, err := qa.Moderate(c.Request.Context(), s.pool, e.ID, id, ch); err != nil {
-		var invalid *domain.ValidationError
-		var conflict *domain.ConflictError
-		switch {
-		case errors.As(err, &invalid):
-			s.renderModerate(c, http.StatusUnprocessableEntity, e, s.messages.T(pageLang(c), "qa.error.text", nil))
-		case errors.As(err, &conflict):
-			s.renderModerate(c, http.StatusConflict, e, s.messages.T(pageLang(c), "qa.error.highlight", nil))
-		default:
-			s.pageError(c, err)
-		}
+		s.refuseOnModeration(c, e, err, "qa.error.gone")
 		return
 	}
 	path := "/events/" + e.Slug + "/moderate"
@@ -255,6 +248,21 @@ func (s *Server) moderateAction(c *gin.Context, e *event.Event) {
 		path += "?lang=en"
 	}
 	c.Redirect(http.StatusSeeOther, path+fmt.Sprintf("#frage-%d", id))
+}
+
+// refuseOnModeration shows the moderation page again with why a change was refused: a problem or
+// conflict in the words of problemOf, or, for a question or poll that is gone (deleted or erased
+// meanwhile), gone. Anything else is an error page.
+func (s *Server) refuseOnModeration(c *gin.Context, e *event.Event, err error, gone string) {
+	if p, ok := s.problemOf(pageLang(c), err, nil); ok {
+		s.renderModerate(c, p.Status, e, p.Text)
+		return
+	}
+	if errors.Is(err, domain.ErrNotFound) {
+		s.renderModerate(c, http.StatusNotFound, e, s.messages.T(pageLang(c), gone, nil))
+		return
+	}
+	s.pageError(c, err)
 }
 
 // presentPage shows the highlighted question, large, for screen sharing.

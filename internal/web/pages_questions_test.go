@@ -116,7 +116,7 @@ func TestQuestionPagesWithoutJavaScript(t *testing.T) {
 		}
 	}
 	res = h.postPage(base+"/moderate/"+id, url.Values{"action": {"edit"}, "text": {"   "}}, session)
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "höchstens 500 Zeichen") {
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(res), "Text: Bitte füllen Sie dieses Feld aus.") {
 		t.Errorf("an empty edit: %d, want the reason on the page", res.StatusCode)
 	}
 	h.now = h.now.Add(time.Second) // a newcomer's page may be a second old

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,23 +108,8 @@ func (s *Server) registerPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/events/"+e.Slug+"/registered?status="+r.Status+langQuery(lang, "&"))
 		return
 	}
-	var (
-		validation *domain.ValidationError
-		conflict   *domain.ConflictError
-	)
-	errs := map[string]string{}
-	status := http.StatusUnprocessableEntity
-	switch {
-	case errors.As(err, &validation):
-		for _, f := range validation.Fields {
-			errs[f.Field] = s.fieldMessage(lang, f.Field)
-		}
-	case errors.As(err, &conflict):
-		status = http.StatusConflict
-		if conflict.Field != "" {
-			errs[conflict.Field] = s.messages.T(lang, "conflict."+conflict.Code, nil)
-		}
-	default:
+	p, ok := s.problemOf(lang, err, func(f domain.FieldError) string { return s.attendeeText(lang, f.Field) })
+	if !ok {
 		s.pageError(c, err)
 		return
 	}
@@ -134,19 +118,24 @@ func (s *Server) registerPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	v.Form = s.registrationForm(lang, e, form, errs)
-	if conflict != nil && conflict.Field == "" {
-		v.Form.Conflict = s.messages.T(lang, "conflict."+conflict.Code, nil)
+	v.Form = s.registrationForm(lang, e, form, p.Fields)
+	if len(p.Fields) == 0 {
+		v.Form.Conflict = p.Text
 	}
-	s.renderPage(c, status, "event", s.messages.T(lang, "form.errortitle", nil)+" – "+e.Title, v)
+	s.renderPage(c, p.Status, "event", s.messages.T(lang, "form.errortitle", nil)+" – "+e.Title, v)
 }
 
-// fieldMessage says in the page's language what a field needs.
-func (s *Server) fieldMessage(lang, field string) string {
+// attendeeText says in the words of the registration form what a field needs, whatever is wrong
+// with it ("" for a field the form has no words for).
+func (s *Server) attendeeText(lang, field string) string {
+	id := "form.error." + field
 	if strings.HasPrefix(field, "answers.") {
-		return s.messages.T(lang, "form.error.answer", nil)
+		id = "form.error.answer"
 	}
-	return s.messages.T(lang, "form.error."+field, nil)
+	if text := s.messages.T(lang, id, nil); text != id {
+		return text
+	}
+	return ""
 }
 
 type registeredView struct {

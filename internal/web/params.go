@@ -98,12 +98,13 @@ func checkParam(v *domain.ValidationError, name, value string) {
 	if domain.Storable(value) {
 		return
 	}
-	message := "must not contain the character NUL"
-	if !utf8.ValidString(value) {
-		message = "must be valid UTF-8 text"
-	}
 	// The name goes into the answer, which JSON and HTML want in UTF-8.
-	if name = strings.ToValidUTF8(name, "\uFFFD"); !v.Has(name) {
-		v.Add(name, message)
+	if name = strings.ToValidUTF8(name, "\uFFFD"); v.Has(name) {
+		return
+	}
+	if !utf8.ValidString(value) {
+		v.Problem(name, "utf8", nil, "must be valid UTF-8 text")
+	} else {
+		v.Problem(name, "control_characters", nil, "must not contain the character NUL")
 	}
 }

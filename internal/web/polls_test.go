@@ -343,10 +343,10 @@ func TestPollDownloadsAndDashboard(t *testing.T) {
 	csv := strings.TrimPrefix(rec.Body.String(), "\ufeff")
 	for _, want := range []string{
 		"Umfrage-Nr.;Umfrage;Art;Status;Teilnahmen;Antwort;Anzahl;Anteil (%)",
-		";Welcher Kommunentyp ist Ihre Kommune?;single;open;4;Die Optimierer;2;50,0",
-		";Welcher Kommunentyp ist Ihre Kommune?;single;open;4;Die Serviceorientierten;0;0,0",
-		";Ein Wort?;text;open;4;Mut;2;50,0",
-		`;Ein Wort?;text;open;4;"'=HYPERLINK(""x"")";1;25,0`,
+		";Welcher Kommunentyp ist Ihre Kommune?;Einfachauswahl;geöffnet;4;Die Optimierer;2;50,0",
+		";Welcher Kommunentyp ist Ihre Kommune?;Einfachauswahl;geöffnet;4;Die Serviceorientierten;0;0,0",
+		";Ein Wort?;Freitext;geöffnet;4;Mut;2;50,0",
+		`;Ein Wort?;Freitext;geöffnet;4;"'=HYPERLINK(""x"")";1;25,0`,
 	} {
 		if !strings.Contains(csv, want) {
 			t.Errorf("the CSV lacks %q:\n%s", want, csv)
@@ -358,7 +358,7 @@ func TestPollDownloadsAndDashboard(t *testing.T) {
 		t.Fatalf("xlsx: %d %v", rec.Code, err)
 	}
 	rows, _ := book.GetRows(book.GetSheetList()[0])
-	if len(rows) != 1+4+3 || rows[0][5] != "answer" || rows[2][5] != "Die Optimierer" || rows[2][6] != "2" || rows[2][7] != "50" {
+	if len(rows) != 1+4+3 || rows[0][5] != "answer" || rows[2][5] != "Die Optimierer" || rows[2][6] != "2" || rows[2][7] != "50" || rows[2][2] != "single" || rows[2][3] != "open" {
 		t.Errorf("xlsx rows %q", rows)
 	}
 	if rec := h.do("GET", "/api/v1/events/"+demo.FollowUpSlug+"/polls.csv", f.modTok, ""); rec.Code != http.StatusForbidden {

@@ -16,10 +16,14 @@ import (
 
 // problem is an RFC 9457 problem details body.
 type problem struct {
-	Type   string              `json:"type"`
-	Title  string              `json:"title"`
-	Status int                 `json:"status"`
-	Detail string              `json:"detail,omitempty"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Code and Params name a conflict with the current state, as FieldError does for a field,
+	// so that clients can tell conflicts apart and word them themselves.
+	Code   string              `json:"code,omitempty"`
+	Params domain.Params       `json:"params,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
 }
 
@@ -77,7 +81,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		p.Errors = badText.fields
 	case errors.As(err, &conflict):
 		p.Status, p.Type, p.Title = http.StatusConflict, "urn:podium:problem:conflict", "Conflict"
-		p.Detail = conflict.Message
+		p.Detail, p.Code, p.Params = conflict.Message, conflict.Code, conflict.Params
 		if conflict.Field != "" {
 			p.Errors = []domain.FieldError{{Field: conflict.Field, Code: conflict.Code, Params: conflict.Params, Message: conflict.Message}}
 		}

@@ -66,7 +66,7 @@ func TestReinstate(t *testing.T) {
 	if status != "confirmed" || confirmations != 2 {
 		t.Errorf("Erika is %s with %d confirmation mails, want confirmed with 2", status, confirmations)
 	}
-	if got := auditDetails(t, h.pool, e.ID, "registration.reinstated"); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("id=%d status=confirmed", erika)) {
+	if got := auditDetails(t, h.pool, e.ID, "registration.reinstated"); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("id=%d change=confirmed", erika)) {
 		t.Errorf("the audit log: %q", got)
 	}
 
