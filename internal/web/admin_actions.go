@@ -17,6 +17,10 @@ import (
 	"github.com/podium-events/podium/internal/registration"
 )
 
+// adminDoneKey names what an action did, when it says more than the action's name (a role given
+// by inviting someone).
+const adminDoneKey = "admin_done"
+
 // adminAction is one form of the dashboard: it changes something and tells what went wrong.
 type adminAction func(c *gin.Context, e *event.Event) error
 
@@ -41,7 +45,11 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		{"/followup", "followup.sent", s.followupAction},
 	}
 	for _, a := range actions {
-		admin.POST("/events/:slug"+a.path, s.audited(a.name), s.adminForm(a.name, a.do))
+		handlers := []gin.HandlerFunc{s.audited(a.name), s.adminForm(a.name, a.do)}
+		if a.name == "member.added" {
+			handlers = append([]gin.HandlerFunc{s.limitPerUser("invitation", invitationRate)}, handlers...)
+		}
+		admin.POST("/events/:slug"+a.path, handlers...)
 	}
 }
 
@@ -72,7 +80,11 @@ func (s *Server) adminForm(name string, do adminAction) gin.HandlerFunc {
 		case err != nil:
 			s.pageError(c, err)
 		default:
-			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+name)
+			done := name
+			if d := c.GetString(adminDoneKey); d != "" {
+				done = d
+			}
+			c.Redirect(http.StatusSeeOther, "/admin/events/"+e.Slug+"?done="+done)
 		}
 	}
 }
@@ -177,8 +189,15 @@ func (s *Server) deleteAgendaAction(c *gin.Context, e *event.Event) error {
 	return panel.DeleteAgendaItem(c.Request.Context(), s.pool, e.ID, id)
 }
 
+// addMemberAction gives a role on the event; an address without an account is invited by mail,
+// in the organizer's page language.
 func (s *Server) addMemberAction(c *gin.Context, e *event.Event) error {
-	_, err := auth.GiveEventRole(c.Request.Context(), s.pool, e.ID, c.PostForm("email"), c.PostForm("role"))
+	m, invited, err := auth.GiveEventRole(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e.ID,
+		c.PostForm("email"), c.PostForm("role"), pageLang(c), currentUser(c), s.now())
+	if err == nil && invited {
+		c.Set(auditDetailKey, "invited user_id="+strconv.FormatInt(m.UserID, 10))
+		c.Set(adminDoneKey, "member.invited")
+	}
 	return err
 }
 
