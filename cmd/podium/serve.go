@@ -231,8 +231,8 @@ func newWorker(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (*mail.Worke
 	} else {
 		log.Info("no PODIUM_SMTP_URL: mail is written as .eml files", "dir", cfg.MailDir)
 	}
-	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: auth.ManageKey(cfg.Secret)},
-		Accounts: auth.LinkDirectory{DB: pool, Key: auth.ManageKey(cfg.Secret)},
+	key := auth.ManageKey(cfg.Secret)
+	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key}, Accounts: auth.LinkDirectory{DB: pool, Key: key},
 		Sender: sender, Renderer: renderer, Log: log,
 		Concurrency: cfg.MailConcurrency, Rate: cfg.MailRate, Lease: cfg.MailLease}, nil
 }

@@ -54,7 +54,7 @@ type Server struct {
 	// accountPermissions the same for the account pages (accountRoute).
 	permissions        []RoutePermission
 	accountPermissions []AccountPermission
-	engine      *gin.Engine
+	engine             *gin.Engine
 }
 
 // New builds the server and its routes. It fails when a template or message catalog is broken,
