@@ -81,7 +81,7 @@ func (s *Server) renderAccounts(c *gin.Context, status int, f *accountForm, done
 	}
 	t := func(id string) string { return s.messages.T(lang, id, nil) }
 	role := f.field("role")
-	role.Options = [][2]string{{auth.RoleOrganizer, t("accounts.role.organizer")}, {auth.RoleMember, t("accounts.role.member")}}
+	role.Options = [][2]string{{auth.RoleOrganizer, t("accounts.invite.role.organizer")}, {auth.RoleMember, t("accounts.invite.role.member")}}
 	role.Hint = t("accounts.role.hint")
 	language := f.field("language")
 	language.Options = [][2]string{{"de", "Deutsch"}, {"en", "English"}}
