@@ -71,23 +71,20 @@ func issueLink(ctx context.Context, q sqlx.ExecerContext, k ManageKey, who strin
 		kind = outbox.KindPasswordReset
 	}
 	// The new link is inserted after the old one is deleted (it reads what the DELETE returned),
-	// so that the one link per account and purpose never clashes with the one it replaces.
+	// so that it does not clash with the one it replaces. When another request gave the account
+	// a link of this purpose at the same moment, that one stays and its mail goes out: one new
+	// link is all anyone asked for.
 	query := `WITH who AS (` + who + `),
 		old AS (
 			DELETE FROM account_links l USING who WHERE l.user_id = who.id AND l.purpose = $2 RETURNING l.id
 		), link AS (
 			INSERT INTO account_links (user_id, purpose, token_salt, token_hash, language, invited_by, created_at, expires_at)
 			SELECT who.id, $2, $3, $4, $5, $6, $7, $8 FROM who WHERE (SELECT count(*) FROM old) >= 0
+			ON CONFLICT DO NOTHING
 			RETURNING id
 		)
 		` + outbox.EnqueueLinkFrom(kind, "link")
 	_, err := q.ExecContext(ctx, query, key, purpose, salt, hashToken(k.LinkToken(salt)), lang, by, now, now.Add(valid))
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
-		// Another request gave the same account a link of this purpose at the same moment; its
-		// mail is on its way, and one new link is all anyone asked for.
-		return nil
-	}
 	if err != nil {
 		return fmt.Errorf("auth: unable to issue a %s link: %w", purpose, err)
 	}

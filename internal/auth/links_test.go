@@ -331,3 +331,26 @@ func TestNamedTokens(t *testing.T) {
 		t.Errorf("after revoking one: %v", err)
 	}
 }
+
+// Requests for one account at the same moment leave one link with one mail, and none fails.
+func TestConcurrentResetRequests(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	mustUser(t, pool, "orga@example.org", auth.RoleOrganizer)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() { errs <- auth.RequestReset(ctx, pool, testKey, "orga@example.org", "de", t0) }()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := count(t, pool, `SELECT count(*) FROM account_links`); n != 1 {
+		t.Errorf("%d links", n)
+	}
+	if _, queued := linkOf(t, pool, "orga@example.org", auth.PurposeReset); queued != 1 || count(t, pool, `SELECT count(*) FROM outbox`) != 1 {
+		t.Errorf("%d mails for the link, want 1", queued)
+	}
+}
