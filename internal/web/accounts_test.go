@@ -452,3 +452,45 @@ func TestDashboardMemberInvitation(t *testing.T) {
 		t.Errorf("a malformed address: %d", res.StatusCode)
 	}
 }
+
+// A link's mail that waited until the link stopped working (expired, or its account disabled) is
+// dropped, not sent; the sweep deletes expired links with their mails.
+func TestAccountMailsThatNoLongerApply(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	key := auth.ManageKey(harnessSecret)
+	now := time.Now().Truncate(time.Millisecond) // as PostgreSQL keeps it
+	admin := account(t, pool, "admin@example.org", auth.RoleAdmin)
+	account(t, pool, "orga@example.org", auth.RoleOrganizer)
+	if err := auth.RequestReset(ctx, pool, key, "orga@example.org", "de", now); err != nil {
+		t.Fatal(err)
+	}
+	invited, err := auth.Invite(ctx, pool, key, auth.Invitation{Email: "neu@example.org", Role: auth.RoleMember, Language: "de"}, admin, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.Disable(ctx, pool, admin, invited.ID); err != nil {
+		t.Fatal(err)
+	}
+	smtp := mailtest.Start(t)
+	w := smtp.Worker(t, pool, "http://podium.test", key)
+	w.Now = func() time.Time { return now.Add(auth.ResetValid) }
+	mailtest.Drain(t, w)
+	if n := smtp.Count(); n != 0 {
+		t.Errorf("%d mails sent for links that no longer work", n)
+	}
+	var dropped int
+	pool.Get(&dropped, `SELECT count(*) FROM outbox WHERE status = 'dropped'`)
+	if dropped != 2 {
+		t.Errorf("%d mails dropped, want the reset and the invitation", dropped)
+	}
+	if n, err := auth.DeleteExpiredLinks(ctx, pool, now.Add(auth.ResetValid)); err != nil || n != 1 {
+		t.Errorf("the sweep deleted %d links (%v), want the expired reset link", n, err)
+	}
+	var left int
+	pool.Get(&left, `SELECT count(*) FROM outbox`)
+	if left != 1 {
+		t.Errorf("%d mails left, want the invitation's", left)
+	}
+}
