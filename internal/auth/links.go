@@ -91,15 +91,11 @@ func issueLink(ctx context.Context, q sqlx.ExecerContext, k ManageKey, who strin
 	return nil
 }
 
-// Link is a working account link, with its account.
+// Link is a working account link, with the address of its account.
 type Link struct {
-	ID        int64     `db:"id"`
-	UserID    int64     `db:"user_id"`
-	Purpose   string    `db:"purpose"`
-	Language  string    `db:"language"`
-	ExpiresAt time.Time `db:"expires_at"`
-	Email     string    `db:"email"`
-	Name      string    `db:"name"`
+	ID     int64  `db:"id"`
+	UserID int64  `db:"user_id"`
+	Email  string `db:"email"`
 }
 
 // maxLinkToken is longer than any token LinkToken makes; a longer one is not looked up.
@@ -117,7 +113,7 @@ func linkByToken(ctx context.Context, q sqlx.QueryerContext, purpose, token stri
 	}
 	// An invitation works only until it was taken up; a reset only for an account that has
 	// been taken up.
-	query := `SELECT l.id, l.user_id, l.purpose, l.language, l.expires_at, u.email, u.name
+	query := `SELECT l.id, l.user_id, u.email
 		FROM account_links l JOIN users u ON u.id = l.user_id
 		WHERE l.token_hash = $1 AND l.purpose = $2 AND l.expires_at > $3 AND u.disabled_at IS NULL
 			AND u.pending = ($2 = 'invitation') ` + lock

@@ -64,10 +64,9 @@ func (s *Server) accountRoutes(pages *gin.RouterGroup) {
 
 // accountView is /account: who is logged in, and the form to change the password.
 type accountView struct {
-	User  *auth.User
-	Done  string
-	Form  *accountForm
-	Title string
+	User *auth.User
+	Done string
+	Form *accountForm
 }
 
 var passwordChangeFields = append([]fieldOf{{"current", "password", "current-password"}}, passwordFields...)

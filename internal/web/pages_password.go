@@ -70,10 +70,9 @@ func (s *Server) forgot(c *gin.Context) {
 
 // linkView is a page behind a mailed link: whose account, and the form that sets the password.
 type linkView struct {
-	Email, Name string
-	Form        *accountForm
-	Rules       string
-	Action      string
+	Email  string
+	Form   *accountForm
+	Action string
 }
 
 // linkInvalid answers a link that does not work, saying what to do instead.
@@ -91,7 +90,7 @@ func (s *Server) renderLinkPage(c *gin.Context, status int, page string, l *auth
 		s.pageError(c, err)
 		return
 	}
-	v := linkView{Email: l.Email, Name: l.Name, Form: f, Action: c.Request.URL.Path + langQuery(lang, "?")}
+	v := linkView{Email: l.Email, Form: f, Action: c.Request.URL.Path + langQuery(lang, "?")}
 	f.field("password").Hint = s.passwordRules(lang)
 	s.renderPage(c, status, page, s.messages.T(lang, page+".title", nil), v)
 }
