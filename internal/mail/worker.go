@@ -293,9 +293,12 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([
 		}
 	}
 	loaded := time.Now()
-	recipients, err := w.Directory.Recipients(ctx, ids)
-	if err != nil {
-		return nil, err
+	var recipients map[int64]*registration.Recipient
+	if len(ids) > 0 {
+		var err error
+		if recipients, err = w.Directory.Recipients(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
 	links, err := w.linkMails(ctx, linkIDs)
 	if err != nil {
