@@ -203,6 +203,9 @@ func sweep(ctx context.Context, pool *sqlx.DB, cfg *config.Config, log *slog.Log
 	if _, err := auth.DeleteExpiredSessions(ctx, pool, now); err != nil && ctx.Err() == nil {
 		log.Error("deleting expired sessions", "error", err)
 	}
+	if _, err := auth.DeleteExpiredLinks(ctx, pool, now); err != nil && ctx.Err() == nil {
+		log.Error("deleting expired invitation and reset links", "error", err)
+	}
 	retention := time.Duration(cfg.RetentionDays) * 24 * time.Hour
 	n, err = registration.EraseEnded(ctx, pool, now.Add(-retention))
 	if err != nil && ctx.Err() == nil {
@@ -228,7 +231,8 @@ func newWorker(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (*mail.Worke
 	} else {
 		log.Info("no PODIUM_SMTP_URL: mail is written as .eml files", "dir", cfg.MailDir)
 	}
-	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: auth.ManageKey(cfg.Secret)},
+	key := auth.ManageKey(cfg.Secret)
+	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key}, Accounts: auth.LinkDirectory{DB: pool, Key: key},
 		Sender: sender, Renderer: renderer, Log: log,
 		Concurrency: cfg.MailConcurrency, Rate: cfg.MailRate, Lease: cfg.MailLease}, nil
 }

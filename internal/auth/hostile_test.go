@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/db/dbtest"
@@ -29,7 +30,7 @@ func TestAddressesThatCannotBeStored(t *testing.T) {
 			t.Errorf("CheckPassword(%q): %v", email, err)
 		}
 		var v *domain.ValidationError
-		if _, err := auth.GiveEventRole(ctx, pool, eventID, email, auth.EventModerator); !errors.As(err, &v) || !v.Has("email") {
+		if _, _, err := auth.GiveEventRole(ctx, pool, auth.ManageKey("k"), eventID, email, auth.EventModerator, "de", nil, time.Now()); !errors.As(err, &v) || !v.Has("email") {
 			t.Errorf("GiveEventRole(%q): %v", email, err)
 		}
 		if _, err := auth.CreateUser(ctx, pool, auth.NewUser{Email: email, Name: "X", Role: auth.RoleMember}); err == nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/domain"
 )
 
@@ -14,8 +17,10 @@ import (
 type Member struct {
 	UserID int64  `db:"user_id" json:"user_id"`
 	Email  string `db:"email" json:"email"`
-	Name   string `db:"name" json:"name"`
+	Name   string `db:"name" json:"name"` // "" until an invited person took up their account
 	Role   string `db:"role" json:"role"`
+	// Invited is a person who was invited and has not taken up their account yet.
+	Invited bool `db:"invited" json:"invited,omitempty"`
 }
 
 // EventRoleOf is one of a user's event roles, as /api/v1/me lists them.
@@ -27,7 +32,7 @@ type EventRoleOf struct {
 
 // Members returns the users holding a role on the event.
 func Members(ctx context.Context, q sqlx.QueryerContext, eventID int64) ([]Member, error) {
-	query := `SELECT m.user_id, u.email, u.name, m.role FROM event_members m JOIN users u ON u.id = m.user_id
+	query := `SELECT m.user_id, u.email, u.name, m.role, u.pending AS invited FROM event_members m JOIN users u ON u.id = m.user_id
 		WHERE m.event_id = $1 ORDER BY m.role, lower(u.email)`
 	out := []Member{}
 	if err := sqlx.SelectContext(ctx, q, &out, query, eventID); err != nil {
@@ -73,26 +78,43 @@ func RemoveEventRole(ctx context.Context, q sqlx.ExecerContext, eventID, userID 
 	return nil
 }
 
-// GiveEventRole gives the user with this address a role on the event. It names the field at
-// fault: an unknown address or role.
-func GiveEventRole(ctx context.Context, q sqlx.ExtContext, eventID int64, email, role string) (*Member, error) {
+// GiveEventRole gives the person with this address a role on the event. An address without an
+// account gets a pending account holding the role, and an invitation in lang to take it up
+// (invited is true); a pending account gets its invitation again, with a new link. The role
+// counts from the moment the invited person has set their password.
+func GiveEventRole(ctx context.Context, pool *sqlx.DB, k ManageKey, eventID int64, email, role, lang string, by *User, now time.Time) (m *Member, invited bool, err error) {
+	email = strings.TrimSpace(email)
 	v := &domain.ValidationError{}
 	if role != EventOrganizer && role != EventModerator {
 		v.Problem("role", "one_of", domain.Params{"Values": "organizer, moderator"}, "must be organizer or moderator")
 	}
-	u, err := UserByEmail(ctx, q, email)
-	switch {
-	case !v.CheckLine("email", email):
-	case errors.Is(err, ErrNotFound):
-		v.Problem("email", "unknown_user", nil, "no user has this address; create the account first")
-	case err != nil:
-		return nil, err
-	}
+	checkEmail(v, "email", email)
+	checkLanguage(v, lang)
 	if err := v.OrNil(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if err := SetEventRole(ctx, q, eventID, u.ID, role); err != nil {
-		return nil, err
+	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		u, err := UserByEmail(ctx, tx, email)
+		invited = errors.Is(err, ErrNotFound) || err == nil && u.Pending
+		switch {
+		case invited:
+			if u, err = pendingAccount(ctx, tx, email, ""); err != nil {
+				return err
+			}
+			if err := issueLink(ctx, tx, k, accountByID, u.ID, PurposeInvitation, lang, idOf(by), InvitationValid, now); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		}
+		if err := SetEventRole(ctx, tx, eventID, u.ID, role); err != nil {
+			return err
+		}
+		m = &Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role, Invited: u.Pending}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
 	}
-	return &Member{UserID: u.ID, Email: u.Email, Name: u.Name, Role: role}, nil
+	return m, invited, nil
 }

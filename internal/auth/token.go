@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/podium-events/podium/internal/domain"
 )
 
 // tokenPrefix makes Podium tokens recognisable to people and secret scanners.
@@ -55,15 +58,16 @@ func CreateToken(ctx context.Context, q sqlx.ExtContext, userID int64, name stri
 	return secret, &t, nil
 }
 
-// UserByToken returns the owner of a valid, unrevoked token and notes when it was used.
+// UserByToken returns the owner of a valid, unrevoked token and notes when it was used. The
+// tokens of a disabled account do not work while it is disabled.
 func UserByToken(ctx context.Context, q sqlx.ExtContext, secret string) (*User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 100 {
 		return nil, ErrInvalidToken
 	}
-	query := `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at,
+	query := `SELECT u.id, u.email, u.name, u.role, u.password_hash, u.created_at, u.pending, u.disabled_at,
 			t.id AS token_id, t.last_used_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND t.revoked_at IS NULL`
+		WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`
 	var row struct {
 		User
 		TokenID    int64      `db:"token_id"`
@@ -99,6 +103,74 @@ func Tokens(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]Token, 
 func RevokeToken(ctx context.Context, q sqlx.ExecerContext, userID, tokenID int64) error {
 	query := `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`
 	res, err := q.ExecContext(ctx, query, tokenID, userID)
+	if err != nil {
+		return fmt.Errorf("auth: unable to revoke token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Limits of the tokens page: a token's name says what it is for, and an account holds a handful
+// of working tokens, one per script, not one per run.
+const (
+	MaxTokenName    = 100
+	MaxActiveTokens = 20
+)
+
+// CreateNamedToken makes a token as the tokens page does: with a name saying what it is for,
+// and only while the user holds fewer than MaxActiveTokens working ones.
+func CreateNamedToken(ctx context.Context, q sqlx.ExtContext, userID int64, name string) (string, *Token, error) {
+	name = strings.TrimSpace(name)
+	v := &domain.ValidationError{}
+	switch {
+	case name == "":
+		v.Problem("name", "required", nil, "required")
+	case utf8.RuneCountInString(name) > MaxTokenName:
+		v.Problem("name", "too_long", domain.Params{"Max": MaxTokenName}, fmt.Sprintf("at most %d characters", MaxTokenName))
+	default:
+		v.CheckLine("name", name)
+	}
+	if err := v.OrNil(); err != nil {
+		return "", nil, err
+	}
+	var active int
+	if err := sqlx.GetContext(ctx, q, &active, `SELECT count(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+		return "", nil, fmt.Errorf("auth: unable to count tokens: %w", err)
+	}
+	if active >= MaxActiveTokens {
+		return "", nil, &domain.ConflictError{Code: "too_many_tokens", Params: domain.Params{"Max": MaxActiveTokens},
+			Message: fmt.Sprintf("an account holds at most %d working tokens; revoke one first", MaxActiveTokens)}
+	}
+	return CreateToken(ctx, q, userID, name)
+}
+
+// OwnedToken is a working token with its owner, as admins see every account's tokens.
+type OwnedToken struct {
+	Token
+	OwnerEmail string `db:"owner_email"`
+	OwnerName  string `db:"owner_name"`
+}
+
+// maxListedTokens bounds the admins' list of tokens.
+const maxListedTokens = 500
+
+// ActiveTokens lists the working tokens of every account, newest first.
+func ActiveTokens(ctx context.Context, q sqlx.QueryerContext) ([]OwnedToken, error) {
+	query := `SELECT t.id, t.user_id, t.name, t.created_at, t.last_used_at, t.revoked_at, u.email AS owner_email, u.name AS owner_name
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.revoked_at IS NULL ORDER BY t.id DESC LIMIT $1`
+	ts := []OwnedToken{}
+	if err := sqlx.SelectContext(ctx, q, &ts, query, maxListedTokens); err != nil {
+		return nil, fmt.Errorf("auth: unable to list tokens: %w", err)
+	}
+	return ts, nil
+}
+
+// RevokeAnyToken is RevokeToken for admins: any account's token.
+func RevokeAnyToken(ctx context.Context, q sqlx.ExecerContext, tokenID int64) error {
+	res, err := q.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, tokenID)
 	if err != nil {
 		return fmt.Errorf("auth: unable to revoke token: %w", err)
 	}

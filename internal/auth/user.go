@@ -26,11 +26,13 @@ const (
 	RoleMember    = "member"    // may do only what an event grants
 )
 
-// Password limits; bcrypt reads at most 72 bytes.
+// Password rules, as the forms state them: at least MinPasswordLen characters, and at most
+// MaxPasswordBytes bytes, which is all bcrypt reads (a letter with an accent takes two).
 const (
-	minPasswordLen = 10
-	maxPasswordLen = 72
-	maxNameLen     = 200
+	MinPasswordLen   = 10
+	MaxPasswordBytes = 72
+	maxNameLen       = 200
+	maxEmailLen      = 254
 )
 
 // ErrNotFound means no such user or token.
@@ -47,7 +49,13 @@ type User struct {
 	Role         string    `db:"role" json:"role"`
 	PasswordHash *string   `db:"password_hash" json:"-"`
 	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	// Pending is an invited account whose owner has not set name and password yet.
+	Pending    bool       `db:"pending" json:"-"`
+	DisabledAt *time.Time `db:"disabled_at" json:"-"`
 }
+
+// userColumns are the columns of User, for the queries that read a user.
+const userColumns = `id, email, name, role, password_hash, created_at, pending, disabled_at`
 
 // IsAdmin tells whether u may do everything.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
@@ -62,14 +70,10 @@ type NewUser struct {
 
 // Validate checks a new user and returns a readable error for the first problem.
 func (n *NewUser) Validate() error {
-	addr, err := mail.ParseAddress(n.Email)
-	if err != nil || addr.Address != strings.TrimSpace(n.Email) || !domain.Storable(n.Email) {
+	if !plainAddress(n.Email) {
 		return fmt.Errorf("email: %q is not a valid address", n.Email)
 	}
-	if strings.TrimSpace(n.Name) == "" || utf8.RuneCountInString(n.Name) > maxNameLen {
-		return fmt.Errorf("name: required, at most %d characters", maxNameLen)
-	}
-	if v := (&domain.ValidationError{}); !v.CheckLine("name", n.Name) {
+	if v := (&domain.ValidationError{}); !checkName(v, "name", n.Name) {
 		return fmt.Errorf("name: %s", v.Fields[0].Message)
 	}
 	switch n.Role {
@@ -77,10 +81,71 @@ func (n *NewUser) Validate() error {
 	default:
 		return fmt.Errorf("role: must be admin, organizer or member, got %q", n.Role)
 	}
-	if n.Password != "" && (len(n.Password) < minPasswordLen || len(n.Password) > maxPasswordLen) {
-		return fmt.Errorf("password: must be %d to %d bytes long", minPasswordLen, maxPasswordLen)
+	if v := (&domain.ValidationError{}); n.Password != "" && !checkNewPassword(v, "password", n.Password) {
+		return fmt.Errorf("password: %s", v.Fields[0].Message)
 	}
 	return nil
+}
+
+// plainAddress tells whether s is an email address and nothing else (no name, no comment) that
+// the database can store.
+func plainAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == strings.TrimSpace(s) && len(s) <= maxEmailLen && domain.Storable(s)
+}
+
+// checkEmail records a problem with field unless s is a plain email address.
+func checkEmail(v *domain.ValidationError, field, s string) bool {
+	switch {
+	case strings.TrimSpace(s) == "":
+		v.Problem(field, "required", nil, "required")
+	case len(s) > maxEmailLen:
+		v.Problem(field, "too_long", domain.Params{"Max": maxEmailLen}, fmt.Sprintf("at most %d characters", maxEmailLen))
+	case !plainAddress(s):
+		v.Problem(field, "invalid_email", nil, "must be an email address such as name@kommune.de")
+	default:
+		return true
+	}
+	return false
+}
+
+// checkNewPassword records a problem with field unless password follows the password rules.
+func checkNewPassword(v *domain.ValidationError, field, password string) bool {
+	switch {
+	case password == "":
+		v.Problem(field, "required", nil, "required")
+	case !utf8.ValidString(password):
+		v.Problem(field, "utf8", nil, "must be valid UTF-8 text")
+	case utf8.RuneCountInString(password) < MinPasswordLen:
+		v.Problem(field, "too_short", domain.Params{"Min": MinPasswordLen}, fmt.Sprintf("must be at least %d characters long", MinPasswordLen))
+	case len(password) > MaxPasswordBytes:
+		v.Problem(field, "password_too_long", domain.Params{"Max": MaxPasswordBytes}, fmt.Sprintf("must be at most %d bytes long (letters with accents take two)", MaxPasswordBytes))
+	default:
+		return true
+	}
+	return false
+}
+
+// checkName records a problem with field unless name is a person's name on one line.
+func checkName(v *domain.ValidationError, field, name string) bool {
+	switch {
+	case strings.TrimSpace(name) == "":
+		v.Problem(field, "required", nil, "required")
+	case utf8.RuneCountInString(name) > maxNameLen:
+		v.Problem(field, "too_long", domain.Params{"Max": maxNameLen}, fmt.Sprintf("at most %d characters", maxNameLen))
+	default:
+		return v.CheckLine(field, name)
+	}
+	return false
+}
+
+// hashPassword is what the database keeps of a password: its bcrypt hash.
+func hashPassword(password string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(b), nil
 }
 
 // CreateUser stores a new user; the password, if any, only as a bcrypt hash.
@@ -92,15 +157,14 @@ func CreateUser(ctx context.Context, q sqlx.ExtContext, n NewUser) (*User, error
 	}
 	var hash *string
 	if n.Password != "" {
-		b, err := bcrypt.GenerateFromPassword([]byte(n.Password), bcrypt.DefaultCost)
+		h, err := hashPassword(n.Password)
 		if err != nil {
-			return nil, fmt.Errorf("auth: hash password: %w", err)
+			return nil, err
 		}
-		s := string(b)
-		hash = &s
+		hash = &h
 	}
 	query := `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4)
-		RETURNING id, email, name, role, password_hash, created_at`
+		RETURNING ` + userColumns
 	var u User
 	if err := sqlx.GetContext(ctx, q, &u, query, n.Email, n.Name, n.Role, hash); err != nil {
 		var pqErr *pq.Error
@@ -118,7 +182,7 @@ func UserByEmail(ctx context.Context, q sqlx.QueryerContext, email string) (*Use
 	if !domain.Storable(email) {
 		return nil, ErrNotFound
 	}
-	query := `SELECT id, email, name, role, password_hash, created_at FROM users WHERE lower(email) = lower($1)`
+	query := `SELECT ` + userColumns + ` FROM users WHERE lower(email) = lower($1)`
 	var u User
 	if err := sqlx.GetContext(ctx, q, &u, query, strings.TrimSpace(email)); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {

@@ -56,6 +56,7 @@ type Renderer struct {
 	baseURL  *url.URL
 	from     *mail.Address
 	calendar *calendar.Builder
+	account  *accountTemplates
 }
 
 // NewRenderer parses the mail templates; a broken template fails the start.
@@ -68,8 +69,12 @@ func NewRenderer(messages *i18n.Bundle, baseURL *url.URL, from *mail.Address) (*
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
+	account, err := parseAccountTemplates()
+	if err != nil {
+		return nil, err
+	}
 	return &Renderer{messages: messages, text: text, html: html, baseURL: baseURL, from: from,
-		calendar: calendar.New(baseURL, messages)}, nil
+		calendar: calendar.New(baseURL, messages), account: account}, nil
 }
 
 // content is what both templates show.

@@ -18,6 +18,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/followup"
@@ -53,10 +54,12 @@ type Directory interface {
 type Worker struct {
 	Pool      *sqlx.DB
 	Directory Directory
-	Sender    Sender
-	Renderer  *Renderer
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Accounts answers for the messages that carry an account link (invitations, resets).
+	Accounts AccountDirectory
+	Sender   Sender
+	Renderer *Renderer
+	Log      *slog.Logger
+	Now      func() time.Time
 	// Name names the worker's leases (default: host, process and a random part).
 	Name string
 	// Concurrency is the number of messages sent at once, each over a connection of its own
@@ -283,12 +286,23 @@ func (p *pass) claim(ctx context.Context) error {
 // waited asks anew.
 func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([]*job, error) {
 	w := p.w
-	ids := make([]int64, len(ms))
-	for i, m := range ms {
-		ids[i] = m.RegistrationID
+	var ids, linkIDs []int64
+	for _, m := range ms {
+		if m.AccountLinkID != 0 {
+			linkIDs = append(linkIDs, m.AccountLinkID)
+		} else {
+			ids = append(ids, m.RegistrationID)
+		}
 	}
 	loaded := time.Now()
-	recipients, err := w.Directory.Recipients(ctx, ids)
+	var recipients map[int64]*registration.Recipient
+	if len(ids) > 0 {
+		var err error
+		if recipients, err = w.Directory.Recipients(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	links, err := w.linkMails(ctx, linkIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +315,10 @@ func (p *pass) prepare(ctx context.Context, ms []outbox.Message, shared bool) ([
 	for i, m := range ms {
 		j := &job{m: m, loaded: loaded}
 		jobs[i] = j
+		if m.AccountLinkID != 0 {
+			prepareLinkMail(w.Renderer, j, links[m.AccountLinkID], now)
+			continue
+		}
 		r := recipients[m.RegistrationID]
 		if r == nil {
 			j.skip = errRecipientErased
@@ -362,6 +380,38 @@ func (b *Batch) notice(ctx context.Context, q sqlx.QueryerContext, id *int64) (*
 	}
 	b.Notices[*id] = n
 	return n, nil
+}
+
+// linkMails asks the account directory about the links, if there are any.
+func (w *Worker) linkMails(ctx context.Context, linkIDs []int64) (map[int64]*auth.LinkMail, error) {
+	if len(linkIDs) == 0 {
+		return nil, nil
+	}
+	if w.Accounts == nil {
+		return nil, errors.New("mail worker: a message carries an account link, and the worker has no account directory")
+	}
+	return w.Accounts.LinkMails(ctx, linkIDs)
+}
+
+// prepareLinkMail renders the mail of an account link, unless the link no longer works (used,
+// replaced, expired, or its account disabled): then it is dropped.
+func prepareLinkMail(rd *Renderer, j *job, l *auth.LinkMail, now time.Time) {
+	if l == nil || !l.Usable(now) {
+		j.skip = errNoLongerApplies
+		return
+	}
+	j.name, j.email = l.Name, l.Email
+	defer func() {
+		if v := recover(); v != nil {
+			j.msg, j.skip = nil, &unsendableError{fmt.Errorf("panic: %v", v)}
+		}
+	}()
+	msg, err := rd.RenderAccount(j.m.ID, j.m.MessageID, j.m.Kind, l)
+	if err != nil {
+		j.skip = &unsendableError{err}
+		return
+	}
+	j.msg = msg
 }
 
 // programme is an event as the directory told it, with the renderer of its mails.

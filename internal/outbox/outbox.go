@@ -29,6 +29,18 @@ const (
 	KindNotice         = "notice"          // the organizers' own words about the registration (package notice)
 )
 
+// Kinds of messages about accounts: each goes with an account link (column account_link_id)
+// instead of a registration.
+const (
+	KindInvitation    = "invitation"     // set your name and password to use your new account
+	KindPasswordReset = "password_reset" // set a new password
+)
+
+// IsAccountKind tells whether messages of kind are about an account link.
+func IsAccountKind(kind string) bool {
+	return kind == KindInvitation || kind == KindPasswordReset
+}
+
 // Query is a SELECT of another package, over its own tables, that an outbox statement embeds.
 // Each function says which columns it wants, by name. Its parameters are $1 … $n, in Args; the
 // outbox numbers its own after them.
@@ -128,6 +140,16 @@ func enqueueSQL(kind, occasion, recipients string) string {
 	return `INSERT INTO outbox (dedupe_key, kind, registration_id)
 		SELECT 'registration:' || r.registration_id || ':' || ` + pq.QuoteLiteral(kind+occasion) + `, ` + pq.QuoteLiteral(kind) + `, r.registration_id
 		FROM ` + recipients + ` AS r
+		ON CONFLICT (dedupe_key) DO NOTHING`
+}
+
+// EnqueueLinkFrom is the statement that queues a message of kind for each account link that
+// links yields (column id), for the caller's WITH: the link and its mail take one round trip.
+// A link is mailed once; a new link (a new id) is a new message.
+func EnqueueLinkFrom(kind, links string) string {
+	return `INSERT INTO outbox (dedupe_key, kind, account_link_id)
+		SELECT 'account_link:' || l.id, ` + pq.QuoteLiteral(kind) + `, l.id
+		FROM ` + links + ` AS l
 		ON CONFLICT (dedupe_key) DO NOTHING`
 }
 

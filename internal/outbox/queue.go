@@ -21,8 +21,9 @@ type Message struct {
 	// message sent again after a crash is the same message to mail clients.
 	MessageID      string    `db:"message_id"`
 	Kind           string    `db:"kind"`
-	RegistrationID int64     `db:"registration_id"`
-	Attempts       int       `db:"attempts"` // attempts before this one
+	RegistrationID int64     `db:"registration_id"` // 0 for a message about an account link
+	AccountLinkID  int64     `db:"account_link_id"` // 0 for a message about a registration
+	Attempts       int       `db:"attempts"`        // attempts before this one
 	DueAt          time.Time `db:"due_at"`
 	// NoticeID names the notice whose words a message of KindNotice carries; nil for other kinds.
 	NoticeID *int64 `db:"notice_id"`
@@ -64,7 +65,8 @@ func (q *Queue) Claim(ctx context.Context, due time.Time, limit int) ([]Message,
 			WHERE o.status = 'queued' AND o.due_at <= $3 AND NOT ` + leased + `
 			ORDER BY o.due_at, o.id LIMIT $4
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, message_id, kind, registration_id, attempts, due_at, notice_id, payload`
+		RETURNING id, message_id, kind, COALESCE(registration_id, 0) AS registration_id,
+			COALESCE(account_link_id, 0) AS account_link_id, attempts, due_at, notice_id, payload`
 	var ms []Message
 	if err := sqlx.SelectContext(ctx, q.DB, &ms, query, q.Name, q.Lease.Seconds(), due, limit); err != nil {
 		return nil, time.Time{}, fmt.Errorf("outbox: claim: %w", err)

@@ -39,7 +39,11 @@ func (s *Server) adminActionRoutes(admin *gin.RouterGroup) {
 		{"/followup", "followup.sent", s.followupAction},
 	}
 	for _, a := range actions {
-		s.eventPageRoute(admin, "POST", "/events/:slug"+a.path, needOrganizer, s.adminForm(a.name, a.do), s.audited(a.name))
+		var limits []gin.HandlerFunc
+		if a.name == "member.added" { // may invite someone new by mail
+			limits = append(limits, s.limitPerUser("invitation", invitationRate))
+		}
+		s.eventPageRoute(admin, "POST", "/events/:slug"+a.path, needOrganizer, s.adminForm(a.name, a.do), append(limits, s.audited(a.name))...)
 	}
 }
 
@@ -124,8 +128,15 @@ func (s *Server) deleteAgendaAction(c *gin.Context, e *event.Event) error {
 	return panel.DeleteAgendaItem(c.Request.Context(), s.pool, e.ID, id)
 }
 
+// addMemberAction gives a role on the event; an address without an account is invited by mail,
+// in the organizer's page language.
 func (s *Server) addMemberAction(c *gin.Context, e *event.Event) error {
-	_, err := auth.GiveEventRole(c.Request.Context(), s.pool, e.ID, c.PostForm("email"), c.PostForm("role"))
+	m, invited, err := auth.GiveEventRole(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e.ID,
+		c.PostForm("email"), c.PostForm("role"), pageLang(c), currentUser(c), s.now())
+	if err == nil && invited {
+		c.Set(auditDetailKey, "invited user_id="+strconv.FormatInt(m.UserID, 10))
+		c.Set(doneKey, "member.invited")
+	}
 	return err
 }
 

@@ -18,7 +18,7 @@ func TestEventMembers(t *testing.T) {
 	_, colleague := h.user("kollegin@example.org", "member")
 	members := "/api/v1/events/" + demo.FollowUpSlug + "/members"
 
-	p := expectProblem(t, h.do("POST", members, admin, `{"email":"nobody@example.org","role":"chair"}`), http.StatusUnprocessableEntity)
+	p := expectProblem(t, h.do("POST", members, admin, `{"email":"nobody at example.org","role":"chair"}`), http.StatusUnprocessableEntity)
 	if !p.names("email") || !p.names("role") {
 		t.Errorf("problem %+v", p)
 	}

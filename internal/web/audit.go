@@ -19,6 +19,10 @@ import (
 // auditLimit is how many entries and messages the organizer's lists show.
 const auditLimit = 200
 
+// auditDetailKey holds what a handler adds to its audit entry, such as the account it made:
+// ids only, never a person's name or address.
+const auditDetailKey = "audit_detail"
+
 // audited records the action in the audit log when the request succeeded: who, which event, what,
 // and the route's ids as the detail. A failed record is logged, not shown to the user, because
 // the action itself has happened.
@@ -40,10 +44,15 @@ func (s *Server) audited(action string) gin.HandlerFunc {
 			}
 		}
 		for _, p := range c.Params {
-			if p.Key != "slug" {
+			// A token in a path is a credential (a mailed link): it never goes into the log.
+			if p.Key != "slug" && p.Key != "token" {
 				entry.Detail += " " + p.Key + "=" + p.Value
 			}
 		}
+		if detail := c.GetString(auditDetailKey); detail != "" {
+			entry.Detail += " " + detail
+		}
+		entry.Detail = strings.TrimSpace(entry.Detail)
 		if c.Request.Method == http.MethodGet {
 			entry.Detail += auditedQuery(c)
 		}

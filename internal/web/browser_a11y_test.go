@@ -162,17 +162,43 @@ func TestBrowserAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Accounts for the account pages: an admin, an open invitation, a disabled account, a
+	// forgotten password, and tokens of the organizer.
+	admin := account(t, pool, "admin@example.org", auth.RoleAdmin)
+	for _, in := range []auth.Invitation{{Email: "moderation@pattensen.example", Role: auth.RoleMember, Language: "de"}, {Email: "orga@koeln.example", Role: auth.RoleOrganizer, Language: "en"}} {
+		if _, err := auth.Invite(ctx, pool, key, in, admin, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	former := account(t, pool, "ehemals@wesel.example", auth.RoleOrganizer)
+	if err := auth.Disable(ctx, pool, admin, former.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.RequestReset(ctx, pool, key, "orga@example.org", "de", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Teilnehmerliste für das Intranet", "Statistik der Kommunalaufsicht"} {
+		if _, _, err := auth.CreateNamedToken(ctx, pool, orga.ID, name); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv := liveServer(t, pool, dbURL)
 	axe := axeSource(t)
 	person := browser(t)
-	visitor, organizer := person(), person()
-	for _, ctx := range []context.Context{visitor, organizer} {
+	visitor, organizer, administrator := person(), person(), person()
+	for _, ctx := range []context.Context{visitor, organizer, administrator} {
 		if _, err := chromedp.Call(ctx, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true}); err != nil {
 			t.Fatalf("bypass CSP for axe: %v", err)
 		}
 	}
 	do(t, organizer, "log in", chromedp.Navigate(srv.URL+"/login"), fill("E-Mail-Adresse", "orga@example.org"),
 		fill("Passwort", testPassword), press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`))
+	do(t, administrator, "log in", chromedp.Navigate(srv.URL+"/login"), fill("E-Mail-Adresse", "admin@example.org"),
+		fill("Passwort", testPassword), press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`))
+	newToken := func() {
+		do(t, organizer, "make a token", chromedp.Navigate(srv.URL+"/account/tokens"), fill("Wofür ist das Token?", "Export für das Kreisportal"),
+			press(`form[action="/account/tokens"] button`), waitFor(`!!document.getElementById("token-secret")`))
+	}
 	base := "/events/" + demo.FollowUpSlug
 	registered := func() {
 		do(t, visitor, "register", chromedp.Navigate(srv.URL+base), fill("Name", "Erika Mustermann"),
@@ -237,6 +263,12 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"event-cancel", "/admin/events/" + demo.FollowUpSlug + "/cancel", organizer, nil},
 		{"event-preview", "/events/" + draft.Slug, organizer, nil},
 		{"event-delete", "/admin/events/" + draft.Slug + "/delete", organizer, nil},
+		{"accounts", "/admin/accounts", administrator, nil},
+		{"account", "/account", organizer, nil},
+		{"tokens", "", organizer, newToken},
+		{"forgot", "/password/forgot", visitor, nil},
+		{"invitation", "/invitation/" + linkToken(t, pool, "moderation@pattensen.example", auth.PurposeInvitation), visitor, nil},
+		{"reset", "/password/reset/" + linkToken(t, pool, "orga@example.org", auth.PurposeReset), visitor, nil},
 	}
 	// Pages that the README shows; the other pages are checked all the same.
 	unshown := map[string]bool{"login": true, "not-found": true, "home": true, "manage": true,

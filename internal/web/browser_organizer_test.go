@@ -43,7 +43,8 @@ func pageHas(text string) chromedp.Action[chromedp.Void] {
 
 // clickLink follows the link whose text starts with text.
 func clickLink(text string) chromedp.Action[chromedp.Void] {
-	return chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("a")].find(a => a.textContent.trim().startsWith(` + jsString(text) + `)).click()`)
+	find := `[...document.querySelectorAll("a")].find(a => a.textContent.trim().startsWith(` + jsString(text) + `))`
+	return chromedp.Steps(waitFor(find), chromedp.Evaluate[chromedp.Void](find+".click()"))
 }
 
 // pressButton presses the button whose text starts with text, as a keyboard user does.
@@ -51,11 +52,6 @@ func pressButton(text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("button")].find(b => b.textContent.trim().startsWith(`+jsString(text)+`)).focus()`),
 		chromedp.KeyEvent("\r"))
-}
-
-func logIn(email string) []chromedp.Action[chromedp.Void] {
-	return []chromedp.Action[chromedp.Void]{fill("E-Mail-Adresse", email), fill("Passwort", testPassword),
-		press(`form button[type="submit"]`), waitFor(`location.pathname === "/admin"`)}
 }
 
 // An organizer runs an event from the browser alone: creates it (a mistake is named in German
@@ -69,9 +65,8 @@ func TestBrowserOrganizerRunsAnEvent(t *testing.T) {
 	person := browser(t)
 	organizer, visitor := person(), person()
 
-	do(t, organizer, "log in and open the form for a new event",
-		append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + "/login")}, logIn("orga@example.org")...),
-			clickLink("Neue Veranstaltung anlegen"), pageHas("Worum es geht"))...)
+	logIn(t, organizer, srv.URL, "orga@example.org", testPassword)
+	do(t, organizer, "open the form for a new event", clickLink("Neue Veranstaltung anlegen"), pageHas("Worum es geht"))
 	do(t, organizer, "fill the form, forgetting the title and ending before the start",
 		fill("Untertitel", "Websession mit Praxisbeispielen"),
 		fill("Gastgebende", "ÖFIT"),
@@ -154,14 +149,14 @@ func TestBrowserDuplicateAndDelete(t *testing.T) {
 	srv := liveServer(t, pool, dbURL)
 	page := browser(t)()
 
-	do(t, page, "log in, open the websession's dashboard and copy it to 10 June 2027",
-		append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(srv.URL + "/login")}, logIn("orga@example.org")...),
-			chromedp.Navigate(srv.URL+"/admin/events/"+demo.WebsessionSlug),
-			clickLink("Duplizieren"), pageHas("Neuer Beginn"),
-			set(byLabel("Titel"), ""), fill("Titel", "Digitale Kommune: Eine Typfrage? (Wiederholung)"),
-			set(inGroup("Neuer Beginn", "input[type=date]"), "2027-06-10"),
-			pressButton("Als Entwurf kopieren"),
-			pageHas("Die Kopie ist als Entwurf angelegt."))...)
+	logIn(t, page, srv.URL, "orga@example.org", testPassword)
+	do(t, page, "open the websession's dashboard and copy it to 10 June 2027",
+		chromedp.Navigate(srv.URL+"/admin/events/"+demo.WebsessionSlug),
+		clickLink("Duplizieren"), pageHas("Neuer Beginn"),
+		set(byLabel("Titel"), ""), fill("Titel", "Digitale Kommune: Eine Typfrage? (Wiederholung)"),
+		set(inGroup("Neuer Beginn", "input[type=date]"), "2027-06-10"),
+		pressButton("Als Entwurf kopieren"),
+		pageHas("Die Kopie ist als Entwurf angelegt."))
 	for _, want := range []string{"Stadt Pattensen", "Kreis Wesel", "17:25–18:10 Uhr Podiumsdiskussion mit Praxisexpertinnen und -experten", "Anmeldefragen bearbeiten (1)"} {
 		if !eval[bool](t, page, `document.body.innerText.includes(`+jsString(want)+`)`) {
 			t.Errorf("the copy's dashboard lacks %q", want)

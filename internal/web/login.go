@@ -20,8 +20,8 @@ const sessionCookie = "podium_session"
 var loginRate = limiter.Rate{Period: time.Minute, Limit: 10}
 
 type loginView struct {
-	Email, Next string
-	Failed      bool
+	Email, Next      string
+	Failed, Disabled bool
 }
 
 func (s *Server) loginRoutes(pages *gin.RouterGroup) {
@@ -49,10 +49,10 @@ func (s *Server) login(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	u, err := auth.CheckPassword(ctx, s.pool, email, password)
-	if errors.Is(err, auth.ErrBadLogin) {
-		s.log.InfoContext(ctx, "login failed", "request_id", requestID(c))
+	if errors.Is(err, auth.ErrBadLogin) || errors.Is(err, auth.ErrDisabled) {
+		s.log.InfoContext(ctx, "login failed", "request_id", requestID(c), "disabled", errors.Is(err, auth.ErrDisabled))
 		s.renderPage(c, http.StatusUnauthorized, "login", s.messages.T(pageLang(c), "login.title", nil),
-			loginView{Email: email, Next: next, Failed: true})
+			loginView{Email: email, Next: next, Failed: true, Disabled: errors.Is(err, auth.ErrDisabled)})
 		return
 	}
 	if err != nil {

@@ -64,8 +64,8 @@ func TestPagesSayConflictsAndProblemsInGerman(t *testing.T) {
 		"Bitte eine ganze Zahl angeben, oder leer lassen für unbegrenzt.", "must be a whole number", "capacity:")
 	says("cancelling without the tick", h.postPage(dash+"/cancel", nil, orga), http.StatusUnprocessableEntity,
 		"Bitte bestätigen Sie die Absage mit dem Haken.", "tick the box")
-	says("giving a role to nobody", h.postPage(dash+"/members", url.Values{"email": {"niemand@example.org"}, "role": {"moderator"}}, orga),
-		http.StatusUnprocessableEntity, "E-Mail-Adresse: Zu dieser E-Mail-Adresse gibt es kein Konto.", "no user has this address")
+	says("giving a role to a malformed address", h.postPage(dash+"/members", url.Values{"email": {"kein at"}, "role": {"moderator"}}, orga),
+		http.StatusUnprocessableEntity, "E-Mail-Adresse: Bitte eine E-Mail-Adresse wie veranstaltung@example.org angeben", "must be a plain email address")
 	says("retrying a mail that did not fail", h.postPage(dash+"/mail/1/retry", nil, orga), http.StatusConflict,
 		"Erneut senden lässt sich nur eine fehlgeschlagene E-Mail", "only a failed message")
 

@@ -54,6 +54,21 @@ func (s *Server) limitPerAddress(name string, rate limiter.Rate) gin.HandlerFunc
 	return s.limit(name, rate, func(c *gin.Context) string { return c.ClientIP() })
 }
 
+// limitPerEmail is limitPerAddress for the email address a form names, in any case.
+func (s *Server) limitPerEmail(name string, rate limiter.Rate) gin.HandlerFunc {
+	return s.limit(name, rate, func(c *gin.Context) string { return strings.ToLower(strings.TrimSpace(c.PostForm("email"))) })
+}
+
+// limitPerUser is limitPerAddress for the logged-in account; it runs after the login is known.
+func (s *Server) limitPerUser(name string, rate limiter.Rate) gin.HandlerFunc {
+	return s.limit(name, rate, func(c *gin.Context) string {
+		if u := currentUser(c); u != nil {
+			return "user " + strconv.FormatInt(u.ID, 10)
+		}
+		return c.ClientIP()
+	})
+}
+
 // limitPerParticipant is limitPerAddress for the participant cookie; it runs after withParticipant.
 func (s *Server) limitPerParticipant(name string, rate limiter.Rate) gin.HandlerFunc {
 	return s.limit(name, rate, participantOf)

@@ -54,9 +54,11 @@ type Server struct {
 	registering turns
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
-	// permissions are the event routes and what they need, as eventRoute registered them.
-	permissions []RoutePermission
-	engine      *gin.Engine
+	// permissions are the event routes and what they need, as eventRoute registered them;
+	// accountPermissions the same for the account pages (accountRoute).
+	permissions        []RoutePermission
+	accountPermissions []AccountPermission
+	engine             *gin.Engine
 }
 
 // New builds the server and its routes. It fails when a template or message catalog is broken,
@@ -171,6 +173,8 @@ func (s *Server) routes() {
 	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registering.inTurn, s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
 	s.loginRoutes(pages)
+	s.passwordRoutes(pages)
+	s.accountRoutes(pages)
 	s.questionPageRoutes(pages)
 	s.adminRoutes(pages)
 

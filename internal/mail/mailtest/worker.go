@@ -20,7 +20,7 @@ import (
 // first use.
 func (s *Server) Worker(t testing.TB, pool *sqlx.DB, base string, key auth.ManageKey) *mail.Worker {
 	t.Helper()
-	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key},
+	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key}, Accounts: auth.LinkDirectory{DB: pool, Key: key},
 		Sender: mail.NewSMTPSender(s.Config(), mail.DefaultLease), Renderer: Renderer(t, base), Log: slog.New(slog.DiscardHandler)}
 }
 
