@@ -39,19 +39,17 @@ func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registratio
 // noSeatLeft is the SQLSTATE of no_seat_left() (migration 0016).
 const noSeatLeft = "PS001"
 
-// atOnce: the event key-shared first (the registration is inserted from it, so it cannot come
-// later), then the registration and its messages; written makes the seat's statements wait for
-// them, since each joins it. The seat is taken by whichever of unlimited and counted
+// atOnce: the registration and its messages first; written makes the seat's statements wait
+// for them, since each joins it. The seat is taken by whichever of unlimited and counted
 // applies. Under read committed, a capacity set meanwhile makes both find nothing (unlimited
 // re-reads the changed row, counted reads the statement's snapshot): no seat, decided again
 // under the lock. CASE, unlike OR, evaluates in order, so no_seat_left() runs only when no seat
 // was found.
-var atOnce = `WITH ` + keyedEvent + `, registered AS (
+var atOnce = `WITH registered AS (
 		INSERT INTO registrations (event_id, status, name, email, organization, municipality,
 			role, answers, language, consent_at, token_hash, token_salt, consent_version, confirmed_at)
-		SELECT $1, $2::text, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,
-			$11, $12, $13, CASE WHEN $2::text = 'confirmed' THEN $10::timestamptz END
-		FROM keyed
+		VALUES ($1, $2::text, $3, $4, $5, $6, $7, $8::jsonb, $9, $10,
+			$11, $12, $13, CASE WHEN $2::text = 'confirmed' THEN $10::timestamptz END)
 		RETURNING *
 	), confirm_mail AS (
 		` + outbox.EnqueueFrom(outbox.KindConfirm, `(SELECT id AS registration_id FROM registered WHERE status = 'pending')`) + `

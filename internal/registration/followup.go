@@ -107,8 +107,8 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 			return err
 		}
 	}
-	// The seat lanes follow the capacity: made, spread again or dropped.
-	if (before.Capacity == nil) != (after.Capacity == nil) || (before.Capacity != nil && *before.Capacity != *after.Capacity) {
+	// An event that had no capacity kept no count of its seats.
+	if before.Capacity == nil && after.Capacity != nil {
 		if err := countSeats(ctx, tx, after.ID); err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func confirmLast(ctx context.Context, tx *sqlx.Tx, eventID int64, r *Registratio
 	if err != nil || seat {
 		return r, err
 	}
-	seat, waitlist, err := seatUnderLock(ctx, tx, eventID, r.ID)
+	seat, waitlist, err := seatUnderLock(ctx, tx, eventID)
 	switch {
 	case err != nil:
 		return nil, err

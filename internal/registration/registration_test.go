@@ -102,7 +102,7 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 		t.Fatalf("after the rush: %v, want 20 confirmed and 280 waitlisted", got)
 	}
 	var seats int
-	pool.Get(&seats, `SELECT sum(taken) FROM event_seats WHERE event_id = $1`, e.ID)
+	pool.Get(&seats, `SELECT confirmed_count FROM events WHERE id = $1`, e.ID)
 	if seats != 20 {
 		t.Fatalf("seat counter %d, want 20", seats)
 	}
