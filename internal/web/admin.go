@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -66,6 +67,8 @@ type eventDashboard struct {
 	Ended         bool
 	After         *afterEvent
 	Done, Problem string
+	// Failed is the dashboard form that was refused, with what was typed and each field's problem.
+	Failed *failedForm
 }
 
 // editForm holds the event's times as a form shows them, in the event's zone.
@@ -155,13 +158,38 @@ func (s *Server) eventDashboardPage(c *gin.Context, e *event.Event) {
 	if id := "admin.done." + done; s.messages.T(pageLang(c), id, nil) == id {
 		done = ""
 	}
-	s.renderDashboard(c, http.StatusOK, e, done, "")
+	s.renderDashboard(c, http.StatusOK, e, done, "", nil)
 }
 
-// renderDashboard shows the dashboard, with what was done or what went wrong.
-func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, done, problem string) {
+// failedForm is a dashboard form that was refused: the action it was sent to, what was typed and
+// the problem of each field, so that the form shows both in place.
+type failedForm struct {
+	Action string
+	Values url.Values
+	Fields map[string]string
+}
+
+// Typed is what was typed into a field of the form of action, if that form was just refused.
+func (d eventDashboard) Typed(action, field string) string {
+	if d.Failed == nil || d.Failed.Action != action {
+		return ""
+	}
+	return d.Failed.Values.Get(field)
+}
+
+// FieldProblem says what is wrong with a field of the form of action, if that form was just refused.
+func (d eventDashboard) FieldProblem(action, field string) string {
+	if d.Failed == nil || d.Failed.Action != action {
+		return ""
+	}
+	return d.Failed.Fields[field]
+}
+
+// renderDashboard shows the dashboard, with what was done or what went wrong; failed, if not nil,
+// is the form that was refused.
+func (s *Server) renderDashboard(c *gin.Context, status int, e *event.Event, done, problem string, failed *failedForm) {
 	ctx := c.Request.Context()
-	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem,
+	d := eventDashboard{Search: c.Query("q"), Status: c.Query("status"), Done: done, Problem: problem, Failed: failed,
 		Ended: e.Status == event.StatusPublished && !s.now().Before(e.EndsAt)}
 	d.Event = e
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)

@@ -61,7 +61,7 @@ func (s *Server) adminForm(name string, do adminAction) func(*gin.Context, *even
 			return
 		}
 		if p, ok := s.problemOf(pageLang(c), err, nil); ok {
-			s.renderDashboard(c, p.Status, e, "", p.Text)
+			s.renderDashboard(c, p.Status, e, "", p.Text, &failedForm{Action: name, Values: c.Request.PostForm, Fields: p.Fields})
 			return
 		}
 		s.pageError(c, err)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/demo"
@@ -109,5 +110,41 @@ func TestAdminLeadsModeratorsToModeration(t *testing.T) {
 	}
 	if res := h.getPage("/events/"+e.Slug+"/moderate", h.login("moderation@example.org", testPassword)); res.StatusCode != http.StatusOK {
 		t.Errorf("the moderation page for its moderator: %d", res.StatusCode)
+	}
+}
+
+// The dashboard's own forms (panel, agenda, roles) keep what was typed when they are refused and
+// name each field's problem in German next to the field.
+func TestDashboardFormsSayProblemsInPlace(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	loadDemo(t, h)
+	ctx := context.Background()
+	e, _ := event.BySlug(ctx, h.pool, demo.FollowUpSlug)
+	eventUser(t, h.pool, e.ID, "orga@example.org", auth.EventOrganizer)
+	session := h.login("orga@example.org", testPassword)
+	dash := "/admin/events/" + demo.FollowUpSlug
+
+	res := h.postPage(dash+"/panelists", url.Values{"name": {" "}, "role": {"Amtsleitung Digitales"}, "municipality": {"Pattensen"}}, session)
+	page := body(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="panelist-name-error"`) ||
+		!strings.Contains(page, `value="Amtsleitung Digitales"`) || !strings.Contains(page, `value="Pattensen"`) {
+		t.Errorf("a panelist without a name: %d, the problem not at the field or the typing lost", res.StatusCode)
+	}
+	res = h.postPage(dash+"/agenda", url.Values{"title": {"Fragen aus dem Publikum"}, "kind": {"qa"},
+		"starts_at": {e.StartsAt.In(e.Zone()).Format("2006-01-02T15:04")}, "ends_at": {e.StartsAt.In(e.Zone()).Add(-time.Hour).Format("2006-01-02T15:04")}}, session)
+	page = body(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="agenda-ends-error"`) ||
+		!strings.Contains(page, `value="Fragen aus dem Publikum"`) || !strings.Contains(page, `<option value="qa" selected>`) {
+		t.Errorf("an agenda item ending before it starts: %d, the problem not at the field or the typing lost", res.StatusCode)
+	}
+	res = h.postPage(dash+"/members", url.Values{"email": {"kein at"}, "role": {"organizer"}}, session)
+	page = body(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="member-email-error"`) ||
+		!strings.Contains(page, `value="kein at"`) || !strings.Contains(page, `<option value="organizer" selected>`) {
+		t.Errorf("a role for a malformed address: %d, the problem not at the field or the typing lost", res.StatusCode)
+	}
+	if strings.Contains(page, `id="panelist-name-error"`) {
+		t.Error("the problem of one form shows at another")
 	}
 }
