@@ -154,9 +154,13 @@ func Highlighted(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Qu
 	return &out[0], nil
 }
 
-// Vote counts the participant's vote for an approved question, once; voting again changes
-// nothing. Unvote takes it back.
-func Vote(ctx context.Context, pool *sqlx.DB, eventID, questionID int64, participant string, up bool) (*Question, error) {
+// Vote counts the participant's vote for an approved question of a published event, once; voting
+// again changes nothing. Unvote takes it back.
+func Vote(ctx context.Context, pool *sqlx.DB, e *event.Event, questionID int64, participant string, up bool) (*Question, error) {
+	if e.Status != event.StatusPublished {
+		return nil, &domain.ConflictError{Code: "votes_closed", Message: "votes count only for a published event"}
+	}
+	eventID := e.ID
 	// One statement records the vote and counts it, or finds it recorded already: while an
 	// audience votes, the question's row is locked for that statement and the change's number.
 	change := `INSERT INTO question_votes (question_id, participant) SELECT id, $3 FROM target

@@ -80,7 +80,7 @@ func (s *Server) vote(up bool) func(*gin.Context, *event.Event) {
 			s.respondError(c, err)
 			return
 		}
-		q, err := qa.Vote(c.Request.Context(), s.pool, e.ID, id, participantOf(c), up)
+		q, err := qa.Vote(c.Request.Context(), s.pool, e, id, participantOf(c), up)
 		if err != nil {
 			s.respondError(c, err)
 			return

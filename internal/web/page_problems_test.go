@@ -78,6 +78,8 @@ func TestPagesSayConflictsAndProblemsInGerman(t *testing.T) {
 		http.StatusConflict, "Umfragen lassen sich nur bei einer veröffentlichten Veranstaltung beantworten", "polls can be answered only")
 	says("moving the cancelled event", h.postPage(dash+"/edit", url.Values{"starts_at": {"2027-01-01T17:00"}, "ends_at": {"2027-01-01T18:00"}}, orga),
 		http.StatusConflict, "Die Veranstaltung ist abgesagt und lässt sich nicht mehr ändern.", "can no longer be changed")
+	says("voting on the cancelled event's page", h.postPage(base+"/questions/"+question+"/vote", url.Values{"vote": {"add"}}, participant),
+		http.StatusConflict, "Abstimmen lässt sich nur bei einer veröffentlichten Veranstaltung", "votes count only")
 	h.pool.MustExec(`DELETE FROM questions WHERE id = $1`, question)
 	says("moderating a deleted question", h.postPage(base+"/moderate/"+question, url.Values{"action": {"approve"}}, orga),
 		http.StatusNotFound, "Diese Frage gibt es nicht mehr.")

@@ -154,7 +154,7 @@ func (s *Server) votePage(c *gin.Context, e *event.Event) {
 		s.pageError(c, err)
 		return
 	}
-	if _, err := qa.Vote(c.Request.Context(), s.pool, e.ID, id, participantOf(c), c.PostForm("vote") != "remove"); err != nil {
+	if _, err := qa.Vote(c.Request.Context(), s.pool, e, id, participantOf(c), c.PostForm("vote") != "remove"); err != nil {
 		s.pageError(c, err)
 		return
 	}
