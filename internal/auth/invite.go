@@ -125,22 +125,36 @@ func AcceptInvitation(ctx context.Context, pool *sqlx.DB, token string, in Welco
 	if err := v.OrNil(); err != nil {
 		return nil, "", err
 	}
-	hash, err := hashPassword(in.Password)
+	return useLink(ctx, pool, PurposeInvitation, token, in.Password, now, func(tx *sqlx.Tx, userID int64, hash string) (*User, error) {
+		var u User
+		query := `UPDATE users SET name = $2, password_hash = $3, pending = false WHERE id = $1 RETURNING ` + userColumns
+		if err := sqlx.GetContext(ctx, tx, &u, query, userID, in.Name, hash); err != nil {
+			return nil, fmt.Errorf("auth: unable to take up an account: %w", err)
+		}
+		return &u, nil
+	})
+}
+
+// useLink takes a working link of purpose: it sets the account's new password through set (with
+// the password's hash), ends the link and starts a session, all in one transaction, and returns
+// the account and the session's secret. An unknown, used or expired link changes nothing.
+func useLink(ctx context.Context, pool *sqlx.DB, purpose, token, password string, now time.Time,
+	set func(tx *sqlx.Tx, userID int64, hash string) (*User, error)) (*User, string, error) {
+	hash, err := hashPassword(password)
 	if err != nil {
 		return nil, "", err
 	}
 	var (
-		u      User
+		u      *User
 		secret string
 	)
 	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		l, err := linkByToken(ctx, tx, PurposeInvitation, token, now, "FOR UPDATE OF l")
+		l, err := linkByToken(ctx, tx, purpose, token, now, "FOR UPDATE OF l")
 		if err != nil {
 			return err
 		}
-		query := `UPDATE users SET name = $2, password_hash = $3, pending = false WHERE id = $1 RETURNING ` + userColumns
-		if err := sqlx.GetContext(ctx, tx, &u, query, l.UserID, in.Name, hash); err != nil {
-			return fmt.Errorf("auth: unable to take up an account: %w", err)
+		if u, err = set(tx, l.UserID, hash); err != nil {
+			return err
 		}
 		if err := deleteLink(ctx, tx, l.ID); err != nil {
 			return err
@@ -151,7 +165,7 @@ func AcceptInvitation(ctx context.Context, pool *sqlx.DB, token string, in Welco
 	if err != nil {
 		return nil, "", err
 	}
-	return &u, secret, nil
+	return u, secret, nil
 }
 
 // checkRepeatedPassword checks a new password and that it was typed the same twice.

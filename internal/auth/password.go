@@ -41,36 +41,15 @@ func ResetPassword(ctx context.Context, pool *sqlx.DB, token string, in NewPassw
 	if err := v.OrNil(); err != nil {
 		return nil, "", err
 	}
-	hash, err := hashPassword(in.Password)
-	if err != nil {
-		return nil, "", err
-	}
-	var (
-		u      User
-		secret string
-	)
-	err = db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
-		l, err := linkByToken(ctx, tx, PurposeReset, token, now, "FOR UPDATE OF l")
-		if err != nil {
-			return err
-		}
+	return useLink(ctx, pool, PurposeReset, token, in.Password, now, func(tx *sqlx.Tx, userID int64, hash string) (*User, error) {
+		var u User
 		query := `UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING ` + userColumns
-		if err := sqlx.GetContext(ctx, tx, &u, query, l.UserID, hash); err != nil {
-			return fmt.Errorf("auth: unable to reset a password: %w", err)
+		if err := sqlx.GetContext(ctx, tx, &u, query, userID, hash); err != nil {
+			return nil, fmt.Errorf("auth: unable to reset a password: %w", err)
 		}
-		if err := deleteLink(ctx, tx, l.ID); err != nil {
-			return err
-		}
-		if err := EndSessions(ctx, tx, u.ID, ""); err != nil {
-			return err
-		}
-		secret, err = CreateSession(ctx, tx, u.ID, now)
-		return err
+		// Whoever knew the old password is logged out everywhere.
+		return &u, EndSessions(ctx, tx, u.ID, "")
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	return &u, secret, nil
 }
 
 // PasswordChange is what a logged-in person enters to change their password.
