@@ -20,7 +20,7 @@ const killLease = 10 * time.Second
 // refusal: n due reminders while the mail server refuses every message (451) for b.refuseFor,
 // then accepts; the worker runs with its default backoff. Nothing may be lost, nothing sent twice.
 func (b *bench) refusal(ctx context.Context, d *dispatch, n int) error {
-	e, err := d.queueReminders(ctx, n)
+	e, _, err := d.queueReminders(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (b *bench) refusal(ctx context.Context, d *dispatch, n int) error {
 // out; a second `podium worker` finishes. Nothing may be lost, and every message sent again (the
 // ones in flight at the kill) must carry the Message-ID of its first delivery.
 func (b *bench) killed(ctx context.Context, d *dispatch, n int) error {
-	e, err := d.queueReminders(ctx, n)
+	e, _, err := d.queueReminders(ctx, n)
 	if err != nil {
 		return err
 	}

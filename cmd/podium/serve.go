@@ -20,6 +20,7 @@ import (
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/registration"
+	"github.com/podium-events/podium/internal/reminder"
 	"github.com/podium-events/podium/internal/web"
 )
 
@@ -233,7 +234,7 @@ func newWorker(pool *sqlx.DB, cfg *config.Config, log *slog.Logger) (*mail.Worke
 	}
 	key := auth.ManageKey(cfg.Secret)
 	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key}, Accounts: auth.LinkDirectory{DB: pool, Key: key},
-		Sender: sender, Renderer: renderer, Log: log,
+		Reminders: reminder.Queuer{DB: pool}, Sender: sender, Renderer: renderer, Log: log,
 		Concurrency: cfg.MailConcurrency, Rate: cfg.MailRate, Lease: cfg.MailLease}, nil
 }
 

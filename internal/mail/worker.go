@@ -38,6 +38,13 @@ type Directory interface {
 	Event(ctx context.Context, id int64) (*event.Event, []panel.AgendaItem, error)
 }
 
+// Reminders is what the worker asks the domain to queue before each pass: reminders are queued
+// for everyone when their moment comes near (reminder.Queuer implements this).
+type Reminders interface {
+	// QueueDue queues the reminders due soon after now and returns how many.
+	QueueDue(ctx context.Context, now time.Time) (int64, error)
+}
+
 // Worker sends due outbox messages. Any number of workers, in any number of processes, may run.
 // A worker claims a batch of due messages in one short statement, which leases them to it; it
 // renders each once and sends them outside any transaction, Concurrency at a time, each sender
@@ -58,8 +65,10 @@ type Worker struct {
 	Accounts AccountDirectory
 	Sender   Sender
 	Renderer *Renderer
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Reminders queues the reminders that come due soon, before each pass; nil queues none.
+	Reminders Reminders
+	Log       *slog.Logger
+	Now       func() time.Time
 	// Name names the worker's leases (default: host, process and a random part).
 	Name string
 	// Concurrency is the number of messages sent at once, each over a connection of its own
@@ -173,6 +182,12 @@ func (w *Worker) Run(ctx context.Context) {
 // records the outcomes, so that no database round trip is in the senders' way.
 func (w *Worker) SendDue(ctx context.Context) (int, error) {
 	w.init()
+	if w.Reminders != nil {
+		// Without them queued the pass still sends everything else; the next one tries again.
+		if _, err := w.Reminders.QueueDue(ctx, w.Now()); err != nil && ctx.Err() == nil {
+			w.Log.Error("mail worker: queueing due reminders", "error", err)
+		}
+	}
 	p := &pass{w: w, held: map[int64]time.Time{}, results: make(chan outbox.Result, w.Batch), events: map[int64]*programme{}}
 	var senders sync.WaitGroup
 	for range w.Concurrency {

@@ -116,12 +116,14 @@ func jsonText(b []byte) any {
 }
 
 // Schedule queues messages of kind that are due later: one for each row that due yields
-// (columns registration_id, occasion, due_at), queued once per registration and occasion.
-func Schedule(ctx context.Context, q sqlx.ExtContext, kind string, due Query) error {
-	if _, err := q.ExecContext(ctx, scheduleSQL(kind, "("+due.SQL+")"), due.Args...); err != nil {
-		return fmt.Errorf("outbox: schedule %s: %w", kind, err)
+// (columns registration_id, occasion, due_at), queued once per registration and occasion. It
+// returns how many it queued that were not queued before.
+func Schedule(ctx context.Context, q sqlx.ExtContext, kind string, due Query) (int64, error) {
+	res, err := q.ExecContext(ctx, scheduleSQL(kind, "("+due.SQL+")"), due.Args...)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: schedule %s: %w", kind, err)
 	}
-	return nil
+	return res.RowsAffected()
 }
 
 // EnqueueFrom and ScheduleFrom are the statements of Enqueue and Schedule for a change that is

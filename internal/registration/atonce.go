@@ -20,7 +20,9 @@ import (
 //
 // For a confirmed registration that finds no seat (the event is full, or its capacity changed
 // while this ran) the statement undoes itself and registerAtOnce returns nil: Register then
-// decides under the event's lock, with the waitlist.
+// decides under the event's lock, with the waitlist. So it does when the event is no longer at
+// the version the registration was checked against ($14), which may have been read a moment ago
+// (event.Cache).
 func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registration, error) {
 	var r Registration
 	err := db.Retry(func() error {
@@ -40,7 +42,8 @@ func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registratio
 const noSeatLeft = "PS001"
 
 // atOnce: the registration and its messages first; written makes the seat's statements wait
-// for them, since each joins it. The seat is taken by whichever of unlimited and counted
+// for them, since each joins it. The seat's statements also check the event's version: they
+// read the row as it is at that moment, also when it changed after the statement began. The seat is taken by whichever of unlimited and counted
 // applies. Under read committed, a capacity set meanwhile makes both find nothing (unlimited
 // re-reads the changed row, counted reads the statement's snapshot): no seat, decided again
 // under the lock. CASE, unlike OR, evaluates in order, so no_seat_left() runs only when no seat
@@ -62,7 +65,8 @@ var atOnce = `WITH registered AS (
 		RETURNING registration_id
 	), written AS (
 		SELECT (SELECT count(*) FROM confirm_mail) + (SELECT count(*) FROM seat_mail) + (SELECT count(*) FROM reminders) AS messages
-	), ` + seatEntries("written", "$2::text = 'confirmed'") + `
+	), ` + seatEntries("written", "$2::text = 'confirmed' AND e.version = $14") + `
 	SELECT ` + columns + ` FROM registered
-	WHERE CASE WHEN $2::text = 'pending' OR EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)
+	WHERE CASE WHEN EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)
+			OR ($2::text = 'pending' AND EXISTS (SELECT 1 FROM events WHERE id = $1 AND version = $14))
 		THEN true ELSE no_seat_left() END`

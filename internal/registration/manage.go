@@ -27,6 +27,10 @@ var (
 	errExpired    = &domain.ConflictError{Code: "expired", Message: "the confirmation link has expired; please register again"}
 )
 
+// ErrEventChanged says that the event changed after the copy a registration was checked against
+// was read: the caller reads it again and registers with that.
+var ErrEventChanged = &domain.ConflictError{Code: "event_changed", Message: "the event changed while you registered; please register again"}
+
 // statusMail is the message that tells a person their registration's new status.
 var statusMail = map[string]string{
 	StatusPending:    outbox.KindConfirm,
@@ -38,6 +42,8 @@ var statusMail = map[string]string{
 // Register records a registration and returns it with its manage token, which the caller
 // mails and never stores. With double opt-in the registration waits for confirmation and takes
 // no seat yet; otherwise it takes a seat, or a place on the waitlist when the event is full.
+// e may have been read a moment ago: when the stored event is at another version, nothing is
+// recorded and the error is ErrEventChanged.
 func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.Event, in Input, now time.Time) (*Registration, string, error) {
 	answers, err := in.validate(e)
 	if err != nil {
@@ -58,9 +64,13 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 	}
 	row := []any{e.ID, status, in.Name, in.Email, in.Organization, in.Municipality, in.Role,
 		string(answers), in.Language, now, auth.HashManageToken(token), salt, in.consentVersion()}
-	r, err := registerAtOnce(ctx, pool, row)
-	if err == nil && r == nil {
-		r, err = registerUnderLock(ctx, pool, row, now)
+	r, err := registerAtOnce(ctx, pool, append(row, e.Version))
+	switch {
+	case err != nil || r != nil:
+	case status == StatusPending:
+		err = ErrEventChanged // a pending registration needs no seat: only the version stopped it
+	default:
+		r, err = registerUnderLock(ctx, pool, row, e.Version, now)
 	}
 	if isUniqueViolation(err) {
 		return nil, "", errDuplicate
@@ -72,10 +82,18 @@ func Register(ctx context.Context, pool *sqlx.DB, key auth.ManageKey, e *event.E
 }
 
 // registerUnderLock records a confirmed registration that registerAtOnce found no seat for: it
-// is decided under the event's lock, and goes on the waitlist if the event has one.
-func registerUnderLock(ctx context.Context, pool *sqlx.DB, row []any, now time.Time) (*Registration, error) {
+// is decided under the event's lock, and goes on the waitlist if the event has one. An event no
+// longer at version is ErrEventChanged.
+func registerUnderLock(ctx context.Context, pool *sqlx.DB, row []any, version int64, now time.Time) (*Registration, error) {
 	var r Registration
 	err := db.InTx(ctx, pool, func(tx *sqlx.Tx) error {
+		var current int64
+		if err := tx.GetContext(ctx, &current, `SELECT version FROM events WHERE id = $1`, row[0]); err != nil {
+			return fmt.Errorf("registration: event version: %w", err)
+		}
+		if current != version {
+			return ErrEventChanged
+		}
 		query := `INSERT INTO registrations (event_id, status, name, email, organization, municipality,
 				role, answers, language, consent_at, token_hash, token_salt, consent_version, confirmed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13, $10)
@@ -183,7 +201,7 @@ func Confirm(ctx context.Context, pool *sqlx.DB, token string, now, expiredBefor
 		if e.Status == event.StatusCancelled {
 			return errCancelled
 		}
-		if r, err = setStatus(ctx, tx, r.ID, StatusConfirmed); err != nil {
+		if r, err = setStatus(ctx, tx, r.ID, StatusConfirmed, now); err != nil {
 			return err
 		}
 		out, err = confirmLast(ctx, tx, e.ID, r, now)

@@ -112,7 +112,7 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 			return nil, nil, &domain.ConflictError{Code: "capacity_reached", Field: "status", Message: "the event is fully booked; raise its capacity first"}
 		}
 	}
-	if out, err = setStatus(ctx, tx, r.ID, to); err != nil {
+	if out, err = setStatus(ctx, tx, r.ID, to, now); err != nil {
 		return nil, nil, err
 	}
 	if err := outbox.Enqueue(ctx, tx, statusMail[to], r.ID); err != nil {

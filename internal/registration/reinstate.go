@@ -64,7 +64,7 @@ func Reinstate(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, now
 			}
 			to = StatusWaitlisted
 		}
-		if out, err = reinstateAs(ctx, tx, &r, to); err != nil {
+		if out, err = reinstateAs(ctx, tx, &r, to, now); err != nil {
 			return err
 		}
 		// The mails of a status are queued once per registration; a reinstatement is a new
@@ -91,13 +91,13 @@ func Reinstate(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, now
 
 // reinstateAs gives a cancelled registration its new status. The registration keeps the time it
 // was made, which the waitlist's order follows: it is restored, not made anew.
-func reinstateAs(ctx context.Context, tx *sqlx.Tx, r *Registration, status string) (*Registration, error) {
+func reinstateAs(ctx context.Context, tx *sqlx.Tx, r *Registration, status string, now time.Time) (*Registration, error) {
 	query := `UPDATE registrations SET status = $2, cancelled_at = NULL, updated_at = now(),
-			confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE NULL END
+			confirmed_at = CASE WHEN $2 = 'confirmed' THEN $3::timestamptz ELSE NULL END
 		WHERE id = $1
 		RETURNING ` + columns
 	var out Registration
-	if err := sqlx.GetContext(ctx, tx, &out, query, r.ID, status); err != nil {
+	if err := sqlx.GetContext(ctx, tx, &out, query, r.ID, status, now); err != nil {
 		return nil, fmt.Errorf("registration: reinstate: %w", err)
 	}
 	return &out, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
+	"github.com/podium-events/podium/internal/reminder"
 )
 
 func conflictCode(err error) string {
@@ -30,6 +32,16 @@ func mails(t *testing.T, pool *sqlx.DB, id int64, kind string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// reminded counts the reminders a registration gets, queued when the event's reminder moments
+// come near (an hour before the start they all have).
+func reminded(t *testing.T, pool *sqlx.DB, e *event.Event, id int64) int {
+	t.Helper()
+	if _, err := (reminder.Queuer{DB: pool}).QueueDue(context.Background(), e.StartsAt.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return mails(t, pool, id, "reminder")
 }
 
 // cancelled registers person i and cancels the registration.
@@ -66,7 +78,7 @@ func TestReinstate(t *testing.T) {
 	if n := mails(t, pool, first.ID, "registered"); n != 2 {
 		t.Errorf("%d confirmation mails after register and reinstate, want 2", n)
 	}
-	if n := mails(t, pool, first.ID, "reminder"); n != 2 {
+	if n := reminded(t, pool, e, first.ID); n != 2 {
 		t.Errorf("%d reminders queued, want 2 (24h and 1h)", n)
 	}
 	if _, err := registration.Reinstate(ctx, pool, e, first.ID, now); conflictCode(err) != "reinstate_not_cancelled" {

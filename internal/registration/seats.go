@@ -139,7 +139,7 @@ func fillFreeSeats(ctx context.Context, tx sqlx.ExtContext, eventID, skip int64,
 			LIMIT (SELECT seats FROM free)
 			FOR UPDATE
 		), promoted AS (
-			UPDATE registrations SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+			UPDATE registrations SET status = 'confirmed', confirmed_at = $3, updated_at = now()
 			WHERE id IN (SELECT id FROM chosen)
 			RETURNING ` + columns + `
 		), counted AS (
@@ -148,7 +148,7 @@ func fillFreeSeats(ctx context.Context, tx sqlx.ExtContext, eventID, skip int64,
 		)
 		SELECT ` + columns + ` FROM promoted ORDER BY created_at, id`
 	var promoted []Registration
-	if err := sqlx.SelectContext(ctx, tx, &promoted, query, eventID, skip); err != nil {
+	if err := sqlx.SelectContext(ctx, tx, &promoted, query, eventID, skip, now); err != nil {
 		return nil, fmt.Errorf("registration: fill free seats: %w", err)
 	}
 	for _, p := range promoted {

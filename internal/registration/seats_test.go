@@ -130,7 +130,7 @@ func TestEveryFreedSeatGoesToTheNextInLine(t *testing.T) {
 				var told, reminders int
 				pool.Get(&status, `SELECT status FROM registrations WHERE id = $1`, ids[i])
 				pool.Get(&told, `SELECT count(*) FROM outbox WHERE registration_id = $1 AND kind = 'promoted'`, ids[i])
-				pool.Get(&reminders, `SELECT count(*) FROM outbox WHERE registration_id = $1 AND kind = 'reminder'`, ids[i])
+				reminders = reminded(t, pool, e, ids[i])
 				if status != registration.StatusConfirmed || told != 1 || reminders != 2 {
 					t.Errorf("registration %d (waiting since %d min): %s, %d promotion mails, %d reminders; want confirmed, told, reminded", i, i, status, told, reminders)
 				}

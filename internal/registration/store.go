@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -55,15 +56,17 @@ func byToken(ctx context.Context, q sqlx.QueryerContext, token string, lock bool
 	return &row.Registration, nil
 }
 
-// setStatus moves a registration to status and stamps when.
-func setStatus(ctx context.Context, tx *sqlx.Tx, id int64, status string) (*Registration, error) {
+// setStatus moves a registration to status and stamps when. A confirmation is stamped with the
+// change's clock, now, which the reminders compare with their moments (as the registration's
+// own reminders do).
+func setStatus(ctx context.Context, tx *sqlx.Tx, id int64, status string, now time.Time) (*Registration, error) {
 	query := `UPDATE registrations SET status = $2, updated_at = now(),
-			confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE confirmed_at END,
+			confirmed_at = CASE WHEN $2 = 'confirmed' THEN $3 ELSE confirmed_at END,
 			cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END
 		WHERE id = $1
 		RETURNING ` + columns
 	var r Registration
-	if err := sqlx.GetContext(ctx, tx, &r, query, id, status); err != nil {
+	if err := sqlx.GetContext(ctx, tx, &r, query, id, status, now); err != nil {
 		return nil, fmt.Errorf("registration: set status: %w", err)
 	}
 	return &r, nil

@@ -2,10 +2,16 @@
 // are sent by the same worker as every other mail: once, and surviving restarts.
 //
 // The rules: each confirmed registration of a published event gets one reminder per offset of
-// its event, due at start − offset; none whose moment has passed when it is scheduled. When the
-// event moves, its queued reminders are replaced; when a registration stops being confirmed or
-// the event is cancelled, they go. The worker drops any that still comes due after the event
+// its event, due at start − offset, if it was confirmed before that moment. When the event
+// moves, its queued reminders are replaced; when a registration stops being confirmed or the
+// event is cancelled, they go. The worker drops any that still comes due after the event
 // started.
+//
+// A reminder is queued when its moment comes near, not when someone registers: Queuer, which
+// the worker runs before each pass, queues it for everyone confirmed by then, Ahead of its
+// moment. A registration rush so writes one message per person (the registration's) instead of
+// one per reminder besides, and a moved event has nothing to rewrite. Only a person confirmed
+// shortly before a moment queues that reminder themselves (Schedule): within Soon of it.
 package reminder
 
 import (
@@ -14,14 +20,27 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/outbox"
 )
 
-// due selects the reminders due for the confirmed registrations of %[1]s (the table, or a
+// Ahead is how long before its moment QueueDue queues a reminder for everyone: room for a worker
+// that is busy or restarting.
+const Ahead = 15 * time.Minute
+
+// Soon is how close to its moment a confirmed person queues a reminder themselves. It is longer
+// than Ahead by far more than a registration's transaction can take, so a person confirmed while
+// QueueDue queues a moment (whose statement does not see them yet) has queued it already; the
+// outbox queues a reminder once, whoever comes second.
+const Soon = 2 * Ahead
+
+// due selects the reminders of the confirmed registrations of %[1]s (the table, or a
 // statement's new rows) that %[2]s chooses (on registrations r and their events e), one per
-// offset whose moment is still after %[3]s (now). The occasion names offset and start, so a
-// reminder for one moment is queued once, and a moved event gets new ones.
+// offset whose moment is after %[3]s and not after %[4]s, and after the person's confirmation.
+// The occasion names offset and start, so a reminder for one moment is queued once, and a
+// moved event gets new ones.
 const due = `SELECT r.id AS registration_id,
 		':' || o.seconds || ':' || extract(epoch FROM e.starts_at)::bigint AS occasion,
 		e.starts_at - make_interval(secs => o.seconds) AS due_at
@@ -29,13 +48,20 @@ const due = `SELECT r.id AS registration_id,
 	JOIN events e ON e.id = r.event_id
 	CROSS JOIN LATERAL unnest(e.reminder_offsets) AS o(seconds)
 	WHERE %[2]s AND r.status = 'confirmed' AND r.erased_at IS NULL AND e.status = 'published'
-		AND e.starts_at - make_interval(secs => o.seconds) > %[3]s`
+		AND e.starts_at - make_interval(secs => o.seconds) > %[3]s
+		AND e.starts_at - make_interval(secs => o.seconds) <= %[4]s
+		AND r.confirmed_at < e.starts_at - make_interval(secs => o.seconds)`
 
-// Schedule queues the reminders of one confirmed registration, with the event as it is stored
-// now (the caller holds the event's lock, so it cannot move meanwhile).
+// soon is the end of the reminders a person confirmed at now (an SQL expression) queues.
+func soon(now string) string {
+	return fmt.Sprintf("%s + make_interval(secs => %d)", now, int(Soon.Seconds()))
+}
+
+// Schedule queues the reminders of one confirmed registration that are due Soon, with the event
+// as it is stored now (the caller holds the event's lock, so it cannot move meanwhile).
 func Schedule(ctx context.Context, q sqlx.ExtContext, registrationID int64, now time.Time) error {
-	reminders := outbox.Query{SQL: fmt.Sprintf(due, "registrations", "r.id = $2", "$1"), Args: []any{now, registrationID}}
-	if err := outbox.Schedule(ctx, q, outbox.KindReminder, reminders); err != nil {
+	reminders := outbox.Query{SQL: fmt.Sprintf(due, "registrations", "r.id = $2", "$1", soon("$1")), Args: []any{now, registrationID}}
+	if _, err := outbox.Schedule(ctx, q, outbox.KindReminder, reminders); err != nil {
 		return fmt.Errorf("reminder: schedule: %w", err)
 	}
 	return nil
@@ -45,17 +71,67 @@ func Schedule(ctx context.Context, q sqlx.ExtContext, registrationID int64, now 
 // it queues the reminders of the confirmed rows of registrations, the name of that statement's
 // new rows (every column of the table), as of now, an SQL expression.
 func ScheduleFrom(registrations, now string) string {
-	return outbox.ScheduleFrom(outbox.KindReminder, "("+fmt.Sprintf(due, registrations, "true", now)+")")
+	return outbox.ScheduleFrom(outbox.KindReminder, "("+fmt.Sprintf(due, registrations, "true", now, soon(now))+")")
+}
+
+// Queuer queues the reminders whose moment comes near, for the mail worker.
+type Queuer struct{ DB *sqlx.DB }
+
+// QueueDue queues, for everyone confirmed before it, each reminder of a published event that
+// comes due within Ahead of now and was not queued yet, and returns how many it queued. Any
+// number of workers may run it at once: they take the events' rows in turn.
+func (q Queuer) QueueDue(ctx context.Context, now time.Time) (int64, error) {
+	var queued int64
+	err := db.InTx(ctx, q.DB, func(tx *sqlx.Tx) error {
+		// FOR NO KEY UPDATE leaves registrations alone (they key-share the row) and waits for
+		// a change of the event, after which the row is read again.
+		var ids []int64
+		err := tx.SelectContext(ctx, &ids, `SELECT id FROM events e
+			WHERE status = 'published' AND starts_at > $1 AND EXISTS (
+				SELECT 1 FROM unnest(reminder_offsets) AS o(seconds)
+				WHERE starts_at - make_interval(secs => o.seconds) > reminders_queued_until
+					AND starts_at - make_interval(secs => o.seconds) <= $2)
+			ORDER BY id
+			FOR NO KEY UPDATE`, now, now.Add(Ahead))
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		queued, err = queueEvents(ctx, tx, ids, now.Add(Ahead))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reminder: queue due: %w", err)
+	}
+	return queued, nil
+}
+
+// queueEvents queues the reminders of the events by id that are due after each event's
+// reminders_queued_until and not after until, and moves that mark to until. The caller holds
+// the events' locks.
+func queueEvents(ctx context.Context, tx sqlx.ExtContext, ids []int64, until time.Time) (int64, error) {
+	reminders := outbox.Query{
+		SQL:  fmt.Sprintf(due, "registrations", "r.event_id = ANY($1)", "e.reminders_queued_until", "$2"),
+		Args: []any{pq.Int64Array(ids), until},
+	}
+	queued, err := outbox.Schedule(ctx, tx, outbox.KindReminder, reminders)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE events SET reminders_queued_until = $2 WHERE id = ANY($1)`, pq.Int64Array(ids), until)
+	return queued, err
 }
 
 // Reschedule replaces the queued reminders of every registration of the event, after its time or
-// its offsets changed.
+// its offsets changed, or it was published: none for a moment before now, and those due within
+// Ahead are queued at once. The caller holds the event's lock.
 func Reschedule(ctx context.Context, q sqlx.ExtContext, eventID int64, now time.Time) error {
 	if err := DropEvent(ctx, q, eventID); err != nil {
 		return err
 	}
-	reminders := outbox.Query{SQL: fmt.Sprintf(due, "registrations", "r.event_id = $2", "$1"), Args: []any{now, eventID}}
-	if err := outbox.Schedule(ctx, q, outbox.KindReminder, reminders); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE events SET reminders_queued_until = $2 WHERE id = $1`, eventID, now); err != nil {
+		return fmt.Errorf("reminder: reschedule: %w", err)
+	}
+	if _, err := queueEvents(ctx, q, []int64{eventID}, now.Add(Ahead)); err != nil {
 		return fmt.Errorf("reminder: reschedule: %w", err)
 	}
 	return nil

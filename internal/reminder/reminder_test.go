@@ -18,6 +18,7 @@ import (
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/mail/mailtest"
 	"github.com/podium-events/podium/internal/registration"
+	"github.com/podium-events/podium/internal/reminder"
 )
 
 var (
@@ -39,6 +40,11 @@ type clock struct {
 
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
 
 func newWorker(t *testing.T, pool *sqlx.DB, smtp *mailtest.Server, c *clock) *mail.Worker {
 	t.Helper()
@@ -208,8 +214,9 @@ func TestMovingAndCancellingTheEvent(t *testing.T) {
 	}
 }
 
-// Confirming late schedules only the reminders still ahead; one that is still queued when the
-// event has started (the worker was down) is dropped rather than sent.
+// Confirming late gets only the reminders still ahead. A worker that was down at a moment sends
+// its reminder late, while the event is still ahead; one still queued when the event has
+// started is dropped rather than sent.
 func TestNoReminderForAMomentThatHasPassed(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
@@ -221,19 +228,26 @@ func TestNoReminderForAMomentThatHasPassed(t *testing.T) {
 	w := newWorker(t, pool, smtp, c)
 	reminders(t, w, smtp, c, early)
 
+	// The worker comes back ten minutes before the 1h moment: the day-before reminder goes out
+	// late to the one confirmed before its moment, and the 1h ones are queued.
+	got := reminders(t, w, smtp, c, start.Add(-time.Hour-10*time.Minute))
+	if got["down@example.org"] != 1 || got["late@example.org"] != 0 {
+		t.Errorf("after the worker was down at the day-before moment: %v, want it for down@ only", got)
+	}
 	var queued int
 	pool.Get(&queued, `SELECT count(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id
 		WHERE o.kind = 'reminder' AND r.email = 'late@example.org'`)
 	if queued != 1 {
 		t.Errorf("%d reminders for a registration two hours before the start, want only the 1h one", queued)
 	}
+	// Down again until the start: the queued 1h reminders are dropped.
 	if got := reminders(t, w, smtp, c, start.Add(time.Minute)); len(got) != 0 {
 		t.Errorf("reminders after the start: %v", got)
 	}
 	var dropped int
 	pool.Get(&dropped, `SELECT count(*) FROM outbox WHERE kind = 'reminder' AND status = 'dropped'`)
-	if dropped != 3 {
-		t.Errorf("%d reminders dropped, want 3", dropped)
+	if dropped != 2 {
+		t.Errorf("%d reminders dropped, want 2", dropped)
 	}
 }
 
@@ -275,6 +289,109 @@ func TestTwoWorkersAndARestartSendEachOnce(t *testing.T) {
 	for i := range people {
 		if to := fmt.Sprintf("p%d@example.org", i); seen[to] != 2 {
 			t.Errorf("%s got %d reminders, want 2", to, seen[to])
+		}
+	}
+}
+
+// A registration far ahead of the event writes no reminder: each is queued for everyone at once
+// when its moment is Ahead, and only then.
+func TestRemindersAreQueuedWhenTheirMomentComesNear(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	e := newEvent(t, pool, 100)
+	for i := range 20 {
+		register(t, pool, e, fmt.Sprintf("p%d@example.org", i), early)
+	}
+	count := func() int {
+		var n int
+		pool.Get(&n, `SELECT count(*) FROM outbox WHERE kind = 'reminder'`)
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d reminders queued by registrations ten days ahead, want none yet", n)
+	}
+	q := reminder.Queuer{DB: pool}
+	dayBefore := start.Add(-24 * time.Hour)
+	steps := []struct {
+		at   time.Time
+		want int
+	}{
+		{dayBefore.Add(-reminder.Ahead - time.Minute), 0},
+		{dayBefore.Add(-reminder.Ahead), 20},
+		{dayBefore, 20}, // not again
+		{start.Add(-time.Hour - reminder.Ahead), 40},
+	}
+	for _, s := range steps {
+		if _, err := q.QueueDue(ctx, s.at); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != s.want {
+			t.Errorf("at start%+v: %d reminders queued, want %d", s.at.Sub(start), n, s.want)
+		}
+	}
+}
+
+// People who confirm while the worker queues a moment's reminders get each exactly once: those
+// confirmed Soon before the moment queue their own, and the two never both or neither.
+func TestConfirmingWhileRemindersAreQueuedGetsEachOnce(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	e := newEvent(t, pool, 1000)
+	moment := start.Add(-24 * time.Hour)
+	c := &clock{}
+	c.Set(moment.Add(-40 * time.Minute))
+
+	// Eight people register at once, then the clock moves a minute on, up to the moment,
+	// while a worker queues over and over: a registration is in flight for a minute of this
+	// clock at most, as in life for far less than Ahead.
+	done := make(chan struct{})
+	var worker sync.WaitGroup
+	worker.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := (reminder.Queuer{DB: pool}).QueueDue(ctx, c.Now()); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var people sync.WaitGroup
+	for n := 0; c.Now().Before(moment); n++ {
+		at := c.Now()
+		for i := range 8 {
+			people.Go(func() { register(t, pool, e, fmt.Sprintf("p%d-%d@example.org", i, n), at) })
+		}
+		people.Wait()
+		c.Advance(time.Minute)
+	}
+	close(done)
+	worker.Wait()
+	if _, err := (reminder.Queuer{DB: pool}).QueueDue(ctx, moment.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	var counts []struct {
+		Email     string `db:"email"`
+		Reminders int    `db:"reminders"`
+	}
+	err := pool.Select(&counts, `SELECT r.email, count(o.id) AS reminders FROM registrations r
+		LEFT JOIN outbox o ON o.registration_id = r.id AND o.kind = 'reminder' AND o.due_at = $2
+		WHERE r.event_id = $1 GROUP BY r.email`, e.ID, moment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) < 40 {
+		t.Fatalf("only %d registrations while the clock ran; the test says nothing", len(counts))
+	}
+	for _, p := range counts {
+		if p.Reminders != 1 {
+			t.Errorf("%s has %d day-before reminders queued, want 1", p.Email, p.Reminders)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,12 +34,25 @@ func (s *Server) register(c *gin.Context, e *event.Event) {
 		s.respondError(c, err)
 		return
 	}
-	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e, in, s.now())
+	r, err := s.registerFor(c.Request.Context(), e, in)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
 	s.writeJSON(c, http.StatusCreated, gin.H{"id": r.ID, "status": r.Status})
+}
+
+// registerFor registers in for e, which may be a copy from the event cache: when the event
+// changed since, it is read again and the registration checked against it.
+func (s *Server) registerFor(ctx context.Context, e *event.Event, in registration.Input) (*registration.Registration, error) {
+	key := auth.ManageKey(s.cfg.Secret)
+	r, _, err := registration.Register(ctx, s.pool, key, e, in, s.now())
+	if errors.Is(err, registration.ErrEventChanged) {
+		if e, err = s.events.Refresh(ctx, s.pool, e.Slug); err == nil {
+			r, _, err = registration.Register(ctx, s.pool, key, e, in, s.now())
+		}
+	}
+	return r, err
 }
 
 // registrationJSON is a registration as its token holder sees it, with its event. While the

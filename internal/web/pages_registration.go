@@ -8,7 +8,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/podium-events/podium/internal/auth"
 	"github.com/podium-events/podium/internal/domain"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/registration"
@@ -103,7 +102,7 @@ func (s *Server) registerPage(c *gin.Context) {
 		s.pageError(c, err)
 		return
 	}
-	r, _, err := registration.Register(c.Request.Context(), s.pool, auth.ManageKey(s.cfg.Secret), e, in, s.now())
+	r, err := s.registerFor(c.Request.Context(), e, in)
 	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/events/"+e.Slug+"/registered?status="+r.Status+langQuery(lang, "&"))
 		return

@@ -19,6 +19,7 @@ import (
 
 	"github.com/podium-events/podium/internal/calendar"
 	"github.com/podium-events/podium/internal/config"
+	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/legal"
 	"github.com/podium-events/podium/internal/mail"
@@ -52,6 +53,8 @@ type Server struct {
 	// registering admits registrations in arrival order, half as many at once as the pool has
 	// connections (see turns).
 	registering turns
+	// events serves the registrations' event from a copy up to a second old (see cachedEvent).
+	events *event.Cache
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
 	// permissions are the event routes and what they need, as eventRoute registered them;
@@ -69,7 +72,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}, registering: newTurns(max(2, cfg.DBMaxConns/2))}
+		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}, registering: newTurns(max(2, cfg.DBMaxConns/2)), events: event.NewCache()}
 	maxStreams := cfg.MaxStreams
 	if maxStreams == 0 {
 		maxStreams = streamBudget(cfg.DBMaxConns)
@@ -170,7 +173,7 @@ func (s *Server) routes() {
 	s.legalRoutes(pages)
 	pages.GET("/events.ics", s.calendarFeed)
 	pages.GET("/events/:slug", s.eventPageOrCalendar)
-	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registering.inTurn, s.registerPage)
+	pages.POST("/events/:slug/registrations", s.limitPerAddress("registration", registrationRate), s.registering.inTurn, cachedEvent, s.registerPage)
 	pages.GET("/events/:slug/registered", s.registeredPage)
 	s.loginRoutes(pages)
 	s.passwordRoutes(pages)
@@ -200,7 +203,7 @@ func (s *Server) routes() {
 	s.eventRoute(api, "GET", "/events/:slug/panelists", needNothing, s.listPanelists)
 	s.eventRoute(api, "GET", "/events/:slug/agenda", needNothing, s.listAgenda)
 	s.panelRoutes(api)
-	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate), s.registering.inTurn)
+	s.eventRoute(api, "POST", "/events/:slug/registrations", needNothing, s.register, s.limitPerAddress("registration", registrationRate), s.registering.inTurn, cachedEvent)
 	s.eventRoute(api, "GET", "/events/:slug/registrations", needOrganizer, s.listRegistrations)
 	s.eventRoute(api, "PATCH", "/events/:slug/registrations/:id", needOrganizer, s.changeRegistration, s.audited("registration.changed"))
 	s.eventRoute(api, "POST", "/events/:slug/registrations/:id/reinstate", needOrganizer, s.reinstateRegistration, s.audited("registration.reinstated"))

@@ -13,6 +13,7 @@ import (
 	"github.com/podium-events/podium/internal/i18n"
 	"github.com/podium-events/podium/internal/mail"
 	"github.com/podium-events/podium/internal/registration"
+	"github.com/podium-events/podium/internal/reminder"
 )
 
 // Worker returns a mail worker that renders links to base, signs manage links with key and
@@ -21,7 +22,8 @@ import (
 func (s *Server) Worker(t testing.TB, pool *sqlx.DB, base string, key auth.ManageKey) *mail.Worker {
 	t.Helper()
 	return &mail.Worker{Pool: pool, Directory: registration.Directory{DB: pool, Key: key}, Accounts: auth.LinkDirectory{DB: pool, Key: key},
-		Sender: mail.NewSMTPSender(s.Config(), mail.DefaultLease), Renderer: Renderer(t, base), Log: slog.New(slog.DiscardHandler)}
+		Sender: mail.NewSMTPSender(s.Config(), mail.DefaultLease), Renderer: Renderer(t, base), Log: slog.New(slog.DiscardHandler),
+		Reminders: reminder.Queuer{DB: pool}}
 }
 
 // Renderer returns the mail renderer for a service at base.
