@@ -42,12 +42,13 @@ func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registratio
 const noSeatLeft = "PS001"
 
 // atOnce: the registration and its messages first; written makes the seat's statements wait
-// for them, since each joins it. The seat's statements also check the event's version: they
-// read the row as it is at that moment, also when it changed after the statement began. The seat is taken by whichever of unlimited and counted
-// applies. Under read committed, a capacity set meanwhile makes both find nothing (unlimited
-// re-reads the changed row, counted reads the statement's snapshot): no seat, decided again
-// under the lock. CASE, unlike OR, evaluates in order, so no_seat_left() runs only when no seat
-// was found.
+// for them, since each joins it. The seat is taken by whichever of unlimited and counted
+// applies, and only while the event is at the version the registration was checked against
+// (both read the row as it is at that moment, also when it changed after the statement began;
+// a pending registration, which takes no seat, checks it on its own). Under read committed, a
+// capacity set meanwhile makes both find nothing (unlimited re-reads the changed row, counted
+// reads the statement's snapshot): no seat, decided again under the lock. CASE, unlike OR,
+// evaluates in order, so no_seat_left() runs only when no seat was found.
 var atOnce = `WITH registered AS (
 		INSERT INTO registrations (event_id, status, name, email, organization, municipality,
 			role, answers, language, consent_at, token_hash, token_salt, consent_version, confirmed_at)
