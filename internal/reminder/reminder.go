@@ -16,11 +16,11 @@ package reminder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/outbox"
@@ -79,46 +79,62 @@ type Queuer struct{ DB *sqlx.DB }
 
 // QueueDue queues, for everyone confirmed before it, each reminder of a published event that
 // comes due within Ahead of now and was not queued yet, and returns how many it queued. Any
-// number of workers may run it at once: they take the events' rows in turn.
+// number of workers may run it at once.
 func (q Queuer) QueueDue(ctx context.Context, now time.Time) (int64, error) {
 	var queued int64
 	err := db.InTx(ctx, q.DB, func(tx *sqlx.Tx) error {
-		// FOR NO KEY UPDATE leaves registrations alone (they key-share the row) and waits for
-		// a change of the event, after which the row is read again.
-		var ids []int64
-		err := tx.SelectContext(ctx, &ids, `SELECT id FROM events e
-			WHERE status = 'published' AND starts_at > $1 AND EXISTS (
-				SELECT 1 FROM unnest(reminder_offsets) AS o(seconds)
-				WHERE starts_at - make_interval(secs => o.seconds) > reminders_queued_until
-					AND starts_at - make_interval(secs => o.seconds) <= $2)
-			ORDER BY id
-			FOR NO KEY UPDATE`, now, now.Add(Ahead))
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		queued, err = queueEvents(ctx, tx, ids, now.Add(Ahead))
+		var err error
+		queued, err = queueDue(ctx, tx, `status = 'published' AND starts_at > $1`, now, now.Add(Ahead))
 		return err
 	})
+	if errors.Is(err, errMoved) {
+		return 0, nil // the next pass queues the event as it is now
+	}
 	if err != nil {
 		return 0, fmt.Errorf("reminder: queue due: %w", err)
 	}
 	return queued, nil
 }
 
-// queueEvents queues the reminders of the events by id that are due after each event's
-// reminders_queued_until and not after until, and moves that mark to until. The caller holds
-// the events' locks.
-func queueEvents(ctx context.Context, tx sqlx.ExtContext, ids []int64, until time.Time) (int64, error) {
-	reminders := outbox.Query{
-		SQL:  fmt.Sprintf(due, "registrations", "r.event_id = ANY($1)", "e.reminders_queued_until", "$2"),
-		Args: []any{pq.Int64Array(ids), until},
+// errMoved says an event's reminders were rescheduled while they were being queued.
+var errMoved = errors.New("reminder: the event moved meanwhile")
+
+// queueDue queues the reminders of the events that which chooses (on events, with now as $1)
+// due after each event's reminders_queued_until and not after until, and moves that mark to
+// until, in one statement. It takes no lock on the events before the end, so registrations
+// never wait for the rows it writes: the mark moves only where it is still what the statement
+// read, and when an event was rescheduled meanwhile the statement fails with errMoved, undoing
+// what it queued from the old time.
+func queueDue(ctx context.Context, tx sqlx.QueryerContext, which string, now, until time.Time) (int64, error) {
+	chosen := `(SELECT r.*, d.since FROM registrations r JOIN due_events d ON d.id = r.event_id)`
+	query := `WITH due_events AS (
+			SELECT id, reminders_queued_until AS since FROM events
+			WHERE ` + which + ` AND EXISTS (
+				SELECT 1 FROM unnest(reminder_offsets) AS o(seconds)
+				WHERE starts_at - make_interval(secs => o.seconds) > reminders_queued_until
+					AND starts_at - make_interval(secs => o.seconds) <= $2)
+		), queued AS (
+			` + outbox.ScheduleFrom(outbox.KindReminder, "("+fmt.Sprintf(due, chosen, "true", "r.since", "$2")+")") + `
+			RETURNING registration_id
+		), marked AS (
+			UPDATE events e SET reminders_queued_until = $2 FROM due_events d
+			WHERE e.id = d.id AND e.reminders_queued_until = d.since
+			RETURNING e.id
+		)
+		SELECT (SELECT count(*) FROM queued) AS queued, (SELECT count(*) FROM due_events) AS due,
+			(SELECT count(*) FROM marked) AS marked`
+	var n struct {
+		Queued int64 `db:"queued"`
+		Due    int64 `db:"due"`
+		Marked int64 `db:"marked"`
 	}
-	queued, err := outbox.Schedule(ctx, tx, outbox.KindReminder, reminders)
-	if err != nil {
+	if err := sqlx.GetContext(ctx, tx, &n, query, now, until); err != nil {
 		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE events SET reminders_queued_until = $2 WHERE id = ANY($1)`, pq.Int64Array(ids), until)
-	return queued, err
+	if n.Marked < n.Due {
+		return 0, errMoved
+	}
+	return n.Queued, nil
 }
 
 // Reschedule replaces the queued reminders of every registration of the event, after its time or
@@ -131,7 +147,8 @@ func Reschedule(ctx context.Context, q sqlx.ExtContext, eventID int64, now time.
 	if _, err := q.ExecContext(ctx, `UPDATE events SET reminders_queued_until = $2 WHERE id = $1`, eventID, now); err != nil {
 		return fmt.Errorf("reminder: reschedule: %w", err)
 	}
-	if _, err := queueEvents(ctx, q, []int64{eventID}, now.Add(Ahead)); err != nil {
+	which := fmt.Sprintf("id = %d AND starts_at > $1", eventID)
+	if _, err := queueDue(ctx, q, which, now, now.Add(Ahead)); err != nil {
 		return fmt.Errorf("reminder: reschedule: %w", err)
 	}
 	return nil

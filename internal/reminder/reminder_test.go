@@ -395,3 +395,49 @@ func TestConfirmingWhileRemindersAreQueuedGetsEachOnce(t *testing.T) {
 		}
 	}
 }
+
+// Queuing takes no lock on the event until its last step, and an event rescheduled meanwhile
+// keeps nothing queued from the time it had: the worker's statement fails and the next pass
+// queues the event as it is.
+func TestQueueingWhileTheEventIsRescheduledKeepsNothingOld(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	e := newEvent(t, pool, 100)
+	for i := range 5 {
+		register(t, pool, e, fmt.Sprintf("p%d@example.org", i), early)
+	}
+	dayBefore := start.Add(-24 * time.Hour)
+
+	// A change of the event holds its row and moves how far its reminders are queued, as a
+	// reschedule does.
+	change := pool.MustBegin()
+	change.MustExec(`UPDATE events SET reminders_queued_until = $2 WHERE id = $1`, e.ID, dayBefore)
+	result := make(chan error, 1)
+	var queued int64
+	go func() {
+		var err error
+		queued, err = reminder.Queuer{DB: pool}.QueueDue(ctx, dayBefore.Add(-time.Minute))
+		result <- err
+	}()
+	select {
+	case err := <-result:
+		t.Fatalf("queueing finished while the event's row was held: %v", err)
+	case <-time.After(300 * time.Millisecond): // it waits at its last step
+	}
+	if err := change.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; err != nil || queued != 0 {
+		t.Fatalf("queueing after the reschedule: %d queued, %v; want none and no error", queued, err)
+	}
+	var n int
+	pool.Get(&n, `SELECT count(*) FROM outbox WHERE kind = 'reminder'`)
+	if n != 0 {
+		t.Errorf("%d reminders queued from before the reschedule, want none", n)
+	}
+	// The next pass queues what is due after the new mark: the one-hour reminders, later.
+	if queued, err := (reminder.Queuer{DB: pool}).QueueDue(ctx, start.Add(-time.Hour)); err != nil || queued != 5 {
+		t.Errorf("the next pass: %d queued, %v; want the five one-hour reminders", queued, err)
+	}
+}
