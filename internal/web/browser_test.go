@@ -45,7 +45,9 @@ func browser(t *testing.T) func() context.Context {
 	})
 	return func() context.Context {
 		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
-		ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+		// The bound is for a whole person's session, which in the accessibility test visits every
+		// page: a minute was too short while make test ran the other packages beside it.
+		ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 		t.Cleanup(func() {
 			cancelTimeout()
 			cancel()
