@@ -76,7 +76,7 @@ type Worker struct {
 	Concurrency int
 	// Rate bounds the messages sent per second by this worker (default 0: no bound).
 	Rate float64
-	// Batch is how many messages are claimed at once (default 25 per sender, and no more than
+	// Batch is how many messages are claimed at once (default 50 per sender, and no more than
 	// two seconds' worth under a Rate).
 	Batch int
 	// Lease is how long claimed messages stay with the worker unless it renews them, which it
@@ -116,7 +116,7 @@ func (w *Worker) init() {
 			w.Concurrency = 4
 		}
 		if w.Batch <= 0 {
-			w.Batch = 25 * w.Concurrency
+			w.Batch = 50 * w.Concurrency
 			if w.Rate > 0 {
 				w.Batch = max(1, min(w.Batch, int(2*w.Rate)))
 			}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/podium-events/podium/internal/db"
 )
 
 // Message is a claimed outbox message: what a worker needs to know to send it.
@@ -68,7 +70,7 @@ func (q *Queue) Claim(ctx context.Context, due time.Time, limit int) ([]Message,
 		RETURNING id, message_id, kind, COALESCE(registration_id, 0) AS registration_id,
 			COALESCE(account_link_id, 0) AS account_link_id, attempts, due_at, notice_id, payload`
 	var ms []Message
-	if err := sqlx.SelectContext(ctx, q.DB, &ms, query, q.Name, q.Lease.Seconds(), due, limit); err != nil {
+	if err := db.Select(ctx, q.DB, &ms, query, q.Name, q.Lease.Seconds(), due, limit); err != nil {
 		return nil, time.Time{}, fmt.Errorf("outbox: claim: %w", err)
 	}
 	// RETURNING keeps no order; messages go out oldest first.
@@ -199,7 +201,7 @@ func (q *Queue) Record(ctx context.Context, results []Result) ([]Result, error) 
 		ids[i] = r.Message.ID
 	}
 	var recorded []int64
-	if err := sqlx.SelectContext(ctx, q.DB, &recorded, query, q.Name, pq.Array(ids), string(raw)); err != nil {
+	if err := db.Select(ctx, q.DB, &recorded, query, q.Name, pq.Array(ids), string(raw)); err != nil {
 		return nil, fmt.Errorf("outbox: record: %w", err)
 	}
 	mine := make(map[int64]bool, len(recorded))

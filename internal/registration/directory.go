@@ -8,6 +8,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/db"
 	"github.com/podium-events/podium/internal/event"
 	"github.com/podium-events/podium/internal/panel"
 )
@@ -45,7 +46,7 @@ func (d Directory) Recipients(ctx context.Context, registrationIDs []int64) (map
 		Recipient
 		TokenSalt []byte `db:"token_salt"`
 	}
-	if err := sqlx.SelectContext(ctx, d.DB, &rows, query, pq.Array(registrationIDs)); err != nil {
+	if err := db.Select(ctx, d.DB, &rows, query, pq.Array(registrationIDs)); err != nil {
 		return nil, fmt.Errorf("registration: recipients: %w", err)
 	}
 	out := make(map[int64]*Recipient, len(rows))
