@@ -147,6 +147,7 @@ type Batch struct {
 // shared is what the mails of one kind, language and recipient status have in common.
 type shared struct {
 	subject    string
+	from       *mail.Address
 	text, html body
 }
 
@@ -251,11 +252,7 @@ func (b *Batch) render(outboxID int64, messageID, kind string, n *notice.Notice,
 	// backslash ("no angle-addr"), and every mail to that person failed. The To header is written
 	// by address, and the recipient given to go-mail as Bcc, which it sends to without a header.
 	msg := gomail.NewMsg()
-	from := rd.sender(b.e, lang)
-	if back, err := mail.ParseAddress(from.String()); err != nil || *back != *from {
-		return nil, fmt.Errorf("mail: the sender %q cannot be written as an address", from.Name)
-	}
-	msg.FromMailAddress(from)
+	msg.FromMailAddress(sh.from)
 	msg.SetGenHeaderPreformatted(gomail.Header(gomail.HeaderTo), address(headerName(r.Name), r.Email))
 	msg.AddBccMailAddress(&mail.Address{Address: r.Email})
 	msg.Subject(sh.subject)
@@ -362,7 +359,11 @@ func (b *Batch) bodies(kind, lang, status string, n *notice.Notice, payload []by
 	if err := rd.html.Execute(&html, c); err != nil {
 		return nil, fmt.Errorf("mail: render html: %w", err)
 	}
-	sh := &shared{subject: oneLine(c.Subject),
+	from := rd.sender(e, lang)
+	if back, err := mail.ParseAddress(from.String()); err != nil || *back != *from {
+		return nil, fmt.Errorf("mail: the sender %q cannot be written as an address", from.Name)
+	}
+	sh := &shared{subject: oneLine(c.Subject), from: from,
 		text: cut(text.String(), b.markers), html: cut(html.String(), b.markers)}
 	b.shared[key] = sh
 	return sh, nil
