@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	netmail "net/mail"
 	"net/url"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -142,11 +143,12 @@ func (b *bench) reminderDispatch(ctx context.Context, d *dispatch, n int) error 
 			return err
 		}
 		start := time.Now()
+		// Labelled, so that a -cpuprofile tells the two apart (pprof -tagfocus turn=worker).
 		if worker {
-			err = b.drain(ctx, d, n)
+			pprof.Do(ctx, pprof.Labels("turn", "worker"), func(ctx context.Context) { err = b.drain(ctx, d, n) })
 			workerTook += time.Since(start)
 		} else {
-			err = b.bareLoop(ctx, d, e, n)
+			pprof.Do(ctx, pprof.Labels("turn", "ceiling"), func(ctx context.Context) { err = b.bareLoop(ctx, d, e, n) })
 			bareTook += time.Since(start)
 		}
 		if err != nil {
