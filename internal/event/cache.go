@@ -8,11 +8,13 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Cache holds public events read by slug for a moment. In a registration rush every request
-// starts by reading the same event; one read a second then does for all of them. A copy may be
-// up to cacheFor old, so only a change that checks the event's version in its own statement may
-// act on it (a registration does, and reads the event again when it changed); pages and every
-// other change read the event afresh. Callers do not change the events it returns: they are
+// Cache holds public events read by slug for a moment. In a registration rush, or while a
+// websession's audience arrives and votes, every request starts by reading the same event; one
+// read a second then does for all of them. A copy may be up to cacheFor old, so only a change
+// that checks in its own statement what it relies on may act on it (a registration checks the
+// event's version and reads the event again when it changed; a vote checks the event is still
+// published), and only a public page that may show a change a second late may show it. Every
+// other route reads the event afresh. Callers do not change the events it returns: they are
 // shared.
 type Cache struct {
 	mu      sync.Mutex
@@ -65,4 +67,12 @@ func (c *Cache) Refresh(ctx context.Context, q sqlx.QueryerContext, slug string)
 	}
 	c.entries[slug] = cachedEvent{event: e, read: read}
 	return e, nil
+}
+
+// Forget drops the copy of the event with that slug, so that the next request reads it afresh:
+// a change made through this process shows at once; other processes show it within cacheFor.
+func (c *Cache) Forget(slug string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, slug)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -143,6 +144,7 @@ func (s *Server) withEvent(need auth.Need, next func(*gin.Context, *event.Event)
 		}
 		c.Set(eventKey, e)
 		next(c, e)
+		s.forgetChanged(c, need, e)
 	}
 }
 
@@ -155,6 +157,15 @@ func (s *Server) withPageEvent(need auth.Need, next func(*gin.Context, *event.Ev
 		}
 		c.Set(eventKey, e)
 		next(c, e)
+		s.forgetChanged(c, need, e)
+	}
+}
+
+// forgetChanged drops the cached copy of an event after a request that may have changed it (any
+// but a GET by someone with a role for it), so that organizers see their change at once.
+func (s *Server) forgetChanged(c *gin.Context, need auth.Need, e *event.Event) {
+	if need != auth.NeedNothing && c.Request.Method != http.MethodGet {
+		s.events.Forget(e.Slug)
 	}
 }
 
@@ -164,10 +175,11 @@ func (s *Server) eventFor(c *gin.Context, need auth.Need) (*event.Event, error) 
 	return s.eventBySlug(c, c.Param("slug"), need)
 }
 
-// cachedEvent lets the route read its event from the cache, a copy up to a second old: only the
+// cachedEvent lets the route read its event from the cache, a copy up to a second old. The
 // registration does, whose statement checks the event's version and which reads the event again
-// when it changed (registerFor). In a rush that spares every registration but one a second a
-// round trip.
+// when it changed (registerFor); a vote, whose statement checks the event is still published; and
+// the audience's questions page, which may show an event's change a second late. In a rush that
+// spares every request but one a second a round trip.
 func cachedEvent(c *gin.Context) {
 	c.Set(cachedEventKey, true)
 	c.Next()

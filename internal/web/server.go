@@ -53,7 +53,8 @@ type Server struct {
 	// registering admits registrations in arrival order, half as many at once as the pool has
 	// connections (see turns).
 	registering turns
-	// events serves the registrations' event from a copy up to a second old (see cachedEvent).
+	// events serves the event of registrations, votes and the audience page from a copy up to a
+	// second old (see cachedEvent).
 	events *event.Cache
 	// limiters are the rate limit counters by name, shared by the routes that use one name.
 	limiters map[string]*limiter.Limiter
