@@ -6,6 +6,8 @@ package qa
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -156,9 +158,13 @@ func Highlighted(ctx context.Context, q sqlx.QueryerContext, eventID int64) (*Qu
 
 // Vote counts the participant's vote for an approved question of a published event, once; voting
 // again changes nothing. Unvote takes it back.
+//
+// e may be a copy up to a second old (see event.Cache): the statement checks that the event is
+// still published, and a vote that finds it no longer is gets votes_closed as well.
 func Vote(ctx context.Context, pool *sqlx.DB, e *event.Event, questionID int64, participant string, up bool) (*Question, error) {
+	closed := &domain.ConflictError{Code: "votes_closed", Message: "votes count only for a published event"}
 	if e.Status != event.StatusPublished {
-		return nil, &domain.ConflictError{Code: "votes_closed", Message: "votes count only for a published event"}
+		return nil, closed
 	}
 	eventID := e.ID
 	// One statement records the vote and counts it, or finds it recorded already: while an
@@ -174,7 +180,8 @@ func Vote(ctx context.Context, pool *sqlx.DB, e *event.Event, questionID int64, 
 	// The vote's change is published in the same statement, after the count (see publishing):
 	// one round trip, the question's row then the event's change counter locked to its end.
 	query := `WITH target AS (
-			SELECT id FROM questions WHERE id = $1 AND event_id = $2 AND status = 'approved'
+			SELECT q.id FROM questions q JOIN events e ON e.id = q.event_id
+			WHERE q.id = $1 AND q.event_id = $2 AND q.status = 'approved' AND e.status = 'published'
 		), changed AS (` + change + `
 		), counted AS (
 			UPDATE questions AS q SET votes = votes + $4 FROM changed WHERE q.id = changed.question_id
@@ -192,6 +199,12 @@ func Vote(ctx context.Context, pool *sqlx.DB, e *event.Event, questionID int64, 
 	err := db.Retry(func() error {
 		return db.Get(ctx, pool, &row, query, questionID, eventID, participant, delta)
 	})
+	if errors.Is(err, sql.ErrNoRows) {
+		var status string
+		if err := db.Get(ctx, pool, &status, `SELECT status FROM events WHERE id = $1`, eventID); err == nil && status != event.StatusPublished {
+			return nil, closed
+		}
+	}
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -14,7 +14,8 @@ import (
 const needModerator = auth.NeedModerator
 
 func (s *Server) questionRoutes(e *gin.Engine, api *gin.RouterGroup) {
-	asks, votes := s.askLimits(), s.voteLimits()
+	// A vote reads its event from the cache, and its statement checks the event is published.
+	asks, votes := s.askLimits(), append(s.voteLimits(), cachedEvent)
 	s.eventRoute(api, "POST", "/events/:slug/questions", needNothing, s.askQuestion, asks...)
 	s.eventRoute(api, "GET", "/events/:slug/questions", needNothing, s.listQuestions, s.withParticipant)
 	s.eventRoute(api, "POST", "/events/:slug/questions/:id/vote", needNothing, s.vote(true), votes...)

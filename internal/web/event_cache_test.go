@@ -2,11 +2,14 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/podium-events/podium/internal/auth"
+	"github.com/podium-events/podium/internal/demo"
 )
 
 // Registrations read their event from a copy up to a second old, and still obey a change made
@@ -50,5 +53,38 @@ func TestRegistrationsObeyAChangeMadeAMomentAgo(t *testing.T) {
 	h.pool.Get(&n, `SELECT count(*) FROM registrations`)
 	if n != 1 {
 		t.Errorf("%d registrations stored, want the one before the changes", n)
+	}
+}
+
+// A vote reads its event from a copy up to a second old, and still obeys a cancellation made a
+// moment ago by another process: 409 votes_closed, and nothing counted.
+func TestAVoteAMomentAfterTheEventWasCancelledCountsNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	loadDemo(t, h)
+	id := approvedQuestion(t, h)
+	visit := cookie(h.getPage("/events/"+demo.FollowUpSlug+"/questions"), "podium_participant") // the copy is read now
+	api := fmt.Sprintf("/api/v1/events/%s/questions/%d/vote", demo.FollowUpSlug, id)
+	if res := h.send(httptest.NewRequest("POST", api, nil), visit); res.StatusCode != http.StatusOK {
+		t.Fatalf("vote while published: %d", res.StatusCode)
+	}
+
+	// Another process cancels it: this one's copy still says published.
+	if _, err := h.pool.Exec(`UPDATE events SET status = 'cancelled' WHERE slug = $1`, demo.FollowUpSlug); err != nil {
+		t.Fatal(err)
+	}
+	second := cookie(h.getPage("/events/"+demo.FollowUpSlug+"/questions"), "podium_participant")
+	res := h.send(httptest.NewRequest("POST", api, nil), second)
+	var p struct {
+		Code string `json:"code"`
+	}
+	json.NewDecoder(res.Body).Decode(&p)
+	if res.StatusCode != http.StatusConflict || p.Code != "votes_closed" {
+		t.Errorf("a vote right after the cancellation: %d %q, want 409 votes_closed", res.StatusCode, p.Code)
+	}
+	var votes int
+	h.pool.Get(&votes, `SELECT votes FROM questions WHERE id = $1`, id)
+	if votes != 1 {
+		t.Errorf("%d votes counted, want the one before the cancellation", votes)
 	}
 }

@@ -46,8 +46,10 @@ type questionsView struct {
 }
 
 func (s *Server) questionPageRoutes(pages *gin.RouterGroup) {
-	asks, votes := s.askLimits(), s.voteLimits()
-	s.eventPageRoute(pages, "GET", "/events/:slug/questions", needNothing, s.audiencePage, s.withParticipant)
+	// The audience page and the votes read their event from the cache: everyone arriving in the
+	// websession's first minutes opens this page, and each of them votes.
+	asks, votes := s.askLimits(), append(s.voteLimits(), cachedEvent)
+	s.eventPageRoute(pages, "GET", "/events/:slug/questions", needNothing, s.audiencePage, s.withParticipant, cachedEvent)
 	s.eventPageRoute(pages, "POST", "/events/:slug/questions", needNothing, s.askPage, asks...)
 	s.eventPageRoute(pages, "POST", "/events/:slug/questions/:id/vote", needNothing, s.votePage, votes...)
 	s.eventPageRoute(pages, "GET", "/events/:slug/moderate", needModerator, s.moderatePage)
