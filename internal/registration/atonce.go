@@ -14,15 +14,15 @@ import (
 
 // registerAtOnce is a registration as one statement, the way nearly every registration goes: a
 // pending one with its confirmation mail, or a confirmed one with its mail, reminders and seat.
-// One round trip, in its own implicit transaction. The seat comes last in it: the event's row
-// (of an event with a capacity) is locked only from there to the end of the statement, and an
-// event without a capacity is only key-shared, as the registration's foreign key does anyway.
+// One round trip, in its own implicit transaction. The seat comes last in it: a seat row (of an
+// event with a capacity) is locked only from there to the end of the statement, and the event's
+// row is only key-shared, as the registration's foreign key does anyway.
 //
-// For a confirmed registration that finds no seat (the event is full, or its capacity changed
-// while this ran) the statement undoes itself and registerAtOnce returns nil: Register then
-// decides under the event's lock, with the waitlist. So it does when the event is no longer at
-// the version the registration was checked against ($14), which may have been read a moment ago
-// (event.Cache).
+// For a confirmed registration that finds no seat (the event is full, or nearly and every seat
+// row with seats left is held right now, or its capacity changed while this ran) the statement
+// undoes itself and registerAtOnce returns nil: Register then decides under the event's lock,
+// with the waitlist. So it does when the event is no longer at the version the registration was
+// checked against ($14), which may have been read a moment ago (event.Cache).
 func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registration, error) {
 	var r Registration
 	err := db.Retry(func() error {
@@ -41,13 +41,13 @@ func registerAtOnce(ctx context.Context, pool *sqlx.DB, row []any) (*Registratio
 // noSeatLeft is the SQLSTATE of no_seat_left() (migration 0016).
 const noSeatLeft = "PS001"
 
-// atOnce: the registration and its messages first; written makes the seat's statements wait
-// for them, since each joins it. The seat is taken by whichever of unlimited and counted
-// applies, and only while the event is at the version the registration was checked against
-// (both read the row as it is at that moment, also when it changed after the statement began;
-// a pending registration, which takes no seat, checks it on its own). Under read committed, a
-// capacity set meanwhile makes both find nothing (unlimited re-reads the changed row, counted
-// reads the statement's snapshot): no seat, decided again under the lock. CASE, unlike OR,
+// atOnce: the registration and its messages first; written makes the seat's entries wait for
+// them, since checked joins it. The seat is taken by whichever of unlimited and counted applies,
+// and only while the event is at the version the registration was checked against (checked
+// key-shares the row as it is at that moment: an organizer's edit in progress holds it FOR
+// UPDATE, so checked waits for it and then reads the new version; a pending registration, which
+// takes no seat, checks the version on its own). Whatever changed meanwhile, a capacity set or
+// lifted too, makes checked find nothing: no seat, decided again under the lock. CASE, unlike OR,
 // evaluates in order, so no_seat_left() runs only when no seat was found.
 var atOnce = `WITH registered AS (
 		INSERT INTO registrations (event_id, status, name, email, organization, municipality,

@@ -107,9 +107,10 @@ func eventChanged(ctx context.Context, tx sqlx.ExtContext, before, after *event.
 			return err
 		}
 	}
-	// An event that had no capacity kept no count of its seats.
-	if before.Capacity == nil && after.Capacity != nil {
-		if err := countSeats(ctx, tx, after.ID); err != nil {
+	// An event that had no capacity kept no count of its seats, and one without keeps none: the
+	// count starts afresh (fillFreeSeats makes it).
+	if (before.Capacity == nil) != (after.Capacity == nil) {
+		if err := dropSeats(ctx, tx, after.ID); err != nil {
 			return err
 		}
 	}

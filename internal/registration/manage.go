@@ -125,7 +125,7 @@ func confirmLast(ctx context.Context, tx *sqlx.Tx, eventID int64, r *Registratio
 	if err != nil || seat {
 		return r, err
 	}
-	seat, waitlist, err := seatUnderLock(ctx, tx, eventID)
+	seat, waitlist, err := seatUnderLock(ctx, tx, eventID, r.ID)
 	switch {
 	case err != nil:
 		return nil, err

@@ -104,7 +104,7 @@ func move(ctx context.Context, tx *sqlx.Tx, e *event.Event, r *Registration, to 
 		}
 	}
 	if to == StatusConfirmed {
-		ok, err := takeSeat(ctx, tx, e.ID)
+		ok, err := takeSeat(ctx, tx, e.ID, r.ID)
 		if err != nil {
 			return nil, nil, err
 		}

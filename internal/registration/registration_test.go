@@ -101,10 +101,8 @@ func TestNoOverbookingUnderConcurrency(t *testing.T) {
 	if got["confirmed"] != 20 || got["waitlisted"] != 280 {
 		t.Fatalf("after the rush: %v, want 20 confirmed and 280 waitlisted", got)
 	}
-	var seats int
-	pool.Get(&seats, `SELECT confirmed_count FROM events WHERE id = $1`, e.ID)
-	if seats != 20 {
-		t.Fatalf("seat counter %d, want 20", seats)
+	if s := checkSeats(t, pool, e.ID); s.Counter != 20 || s.Free != 0 {
+		t.Fatalf("seat rows count %d taken and %d free, want 20 and 0", s.Counter, s.Free)
 	}
 
 	var confirmedToken string

@@ -53,7 +53,7 @@ func Reinstate(ctx context.Context, pool *sqlx.DB, e *event.Event, id int64, now
 		case current.Status == event.StatusCancelled:
 			return errReinstateCancelled
 		}
-		seat, waitlist, err := seatUnderLock(ctx, tx, e.ID)
+		seat, waitlist, err := seatUnderLock(ctx, tx, e.ID, r.ID)
 		if err != nil {
 			return err
 		}

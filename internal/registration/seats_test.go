@@ -20,7 +20,9 @@ import (
 // seatState is what the seats of an event look like in the database.
 type seatState struct {
 	Capacity   *int `db:"capacity"` // nil: unlimited
-	Counter    int  `db:"confirmed_count"`
+	Counter    int  `db:"counted"`  // seats taken, as the seat rows count them
+	Free       int  `db:"free"`     // seats free, as the seat rows hold them
+	Rows       int  `db:"seat_rows"`
 	Confirmed  int  `db:"confirmed"`
 	Waitlisted int  `db:"waitlisted"`
 }
@@ -28,7 +30,10 @@ type seatState struct {
 func seats(t *testing.T, pool *sqlx.DB, eventID int64) seatState {
 	t.Helper()
 	var s seatState
-	query := `SELECT e.capacity, e.confirmed_count,
+	query := `SELECT e.capacity,
+			(SELECT coalesce(sum(taken), 0) FROM event_seats WHERE event_id = e.id) AS counted,
+			(SELECT coalesce(sum(free), 0) FROM event_seats WHERE event_id = e.id) AS free,
+			(SELECT count(*) FROM event_seats WHERE event_id = e.id) AS seat_rows,
 			(SELECT count(*) FROM registrations WHERE event_id = e.id AND status = 'confirmed') AS confirmed,
 			(SELECT count(*) FROM registrations WHERE event_id = e.id AND status = 'waitlisted') AS waitlisted
 		FROM events e WHERE e.id = $1`
@@ -38,14 +43,22 @@ func seats(t *testing.T, pool *sqlx.DB, eventID int64) seatState {
 	return s
 }
 
-// checkSeats fails unless the counter equals the rows and no seat is free while people wait.
+// checkSeats fails unless the seat rows count the confirmed registrations and hold exactly the
+// seats left, and no seat is free while people wait.
 func checkSeats(t *testing.T, pool *sqlx.DB, eventID int64) seatState {
 	t.Helper()
 	s := seats(t, pool, eventID)
-	// The counter is kept while the event has a capacity (without one no registration queues
-	// on the event's row to count itself).
-	if s.Capacity != nil && s.Counter != s.Confirmed {
-		t.Errorf("seat counter %d, but %d confirmed registrations", s.Counter, s.Confirmed)
+	// The count is kept while the event has a capacity (without one no registration queues
+	// anywhere to count itself); it starts with the first seat taken.
+	switch {
+	case s.Capacity == nil && s.Rows > 0:
+		t.Errorf("%d seat rows for an event without a capacity", s.Rows)
+	case s.Capacity != nil && s.Confirmed > 0 && s.Rows != 16:
+		t.Errorf("%d seat rows for an event with a capacity and %d seats taken, want 16", s.Rows, s.Confirmed)
+	case s.Capacity != nil && s.Rows > 0 && s.Counter != s.Confirmed:
+		t.Errorf("seat rows count %d taken, but %d confirmed registrations", s.Counter, s.Confirmed)
+	case s.Capacity != nil && s.Rows > 0 && s.Free != max(*s.Capacity-s.Confirmed, 0):
+		t.Errorf("seat rows hold %d free seats, but %d of %d are taken", s.Free, s.Confirmed, *s.Capacity)
 	}
 	if s.Waitlisted > 0 && (s.Capacity == nil || s.Confirmed != *s.Capacity) {
 		t.Errorf("%d of %v seats taken while %d people wait", s.Confirmed, s.Capacity, s.Waitlisted)
