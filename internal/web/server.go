@@ -50,8 +50,8 @@ type Server struct {
 	// registration form asks people to agree to.
 	legal   legal.Pages
 	consent *consentTexts
-	// registering admits registrations in arrival order, half as many at once as the pool has
-	// connections (see turns).
+	// registering admits registrations in arrival order, twice as many at once as the cores,
+	// at most half the pool (see registrationTurns).
 	registering turns
 	// events serves the event of registrations, votes and the audience page from a copy up to a
 	// second old (see cachedEvent).
@@ -73,7 +73,7 @@ func New(pool *sqlx.DB, cfg *config.Config, log *slog.Logger, now func() time.Ti
 		return nil, err
 	}
 	s := &Server{pool: pool, cfg: cfg, log: log, now: now, messages: messages, calendar: calendar.New(cfg.BaseURL, messages),
-		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}, registering: newTurns(max(2, cfg.DBMaxConns/2)), events: event.NewCache()}
+		hub: qa.NewHub(pool, log, poll.Source{}), limiters: map[string]*limiter.Limiter{}, registering: newTurns(registrationTurns(cfg.DBMaxConns)), events: event.NewCache()}
 	maxStreams := cfg.MaxStreams
 	if maxStreams == 0 {
 		maxStreams = streamBudget(cfg.DBMaxConns)
