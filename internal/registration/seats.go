@@ -41,13 +41,24 @@ func lockEvent(ctx context.Context, tx *sqlx.Tx, eventID int64) error {
 // transaction, after every other write, because the seat row stays locked from here to the
 // commit. It reports false when no seat row with a free seat was at hand (the event is full,
 // or nearly, and every row with seats left is held by someone else right now): the caller then
-// decides with seatUnderLock.
+// decides with seatUnderLock. A seat row found full on a second look (taken by a registration
+// that committed while this statement ran) stays locked all the same; the savepoint lets go of
+// it, so that this transaction never holds a seat row while it waits for the event's lock,
+// which whoever counts the seats holds while waiting for every row.
 func holdSeat(ctx context.Context, tx *sqlx.Tx, eventID int64) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT hold_seat`); err != nil {
+		return false, fmt.Errorf("registration: hold seat: %w", err)
+	}
 	query := `WITH ` + seatEntries("", "true") + `
 		SELECT EXISTS (SELECT 1 FROM unlimited) OR EXISTS (SELECT 1 FROM counted)`
 	var ok bool
 	if err := sqlx.GetContext(ctx, tx, &ok, query, eventID); err != nil {
 		return false, fmt.Errorf("registration: hold seat: %w", err)
+	}
+	if !ok {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT hold_seat`); err != nil {
+			return false, fmt.Errorf("registration: hold seat: %w", err)
+		}
 	}
 	return ok, nil
 }
