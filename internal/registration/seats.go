@@ -95,9 +95,10 @@ func seatEntries(after, when string) string {
 }
 
 // seatUnderLock decides a seat for registration asking with the event and its seat rows locked,
-// for a registration holdSeat found no seat for. Holding the locks, it sees every seat freed before and every later
-// change of seats waits for it, so a person put on the waitlist here is in line when the next
-// seat frees. waitlist tells whether the event has a waitlist, as it is now.
+// for a registration holdSeat found no seat for. Holding the locks, it sees every seat freed
+// before and every later change of seats waits for it, so a person put on the waitlist here is
+// in line when the next seat frees. waitlist tells whether the event has a waitlist, as it is
+// now.
 func seatUnderLock(ctx context.Context, tx *sqlx.Tx, eventID, asking int64) (seat, waitlist bool, err error) {
 	if err := lockEvent(ctx, tx, eventID); err != nil {
 		return false, false, err
