@@ -263,7 +263,10 @@ func (ss *session) Data(r io.Reader) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inFlight[id]--
+	// Only messages in flight are kept, so that the map does not grow with every message sent.
+	if s.inFlight[id]--; s.inFlight[id] == 0 {
+		delete(s.inFlight, id)
+	}
 	if s.refuse > 0 || s.refuseAll {
 		s.refuse = max(s.refuse-1, 0)
 		s.refused++
