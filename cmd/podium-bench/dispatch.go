@@ -128,7 +128,8 @@ func (b *bench) worker(d *dispatch) *mail.Worker {
 
 // reminderDispatch: n due reminders drained by the outbox worker to the sink, against the fair
 // ceiling: a bare go-mail loop with as many goroutines as the worker has senders, each keeping
-// its connection open and sending one pre-rendered message over and over to the same sink. The
+// its connection open and sending one message rendered as the worker renders it (bareLoop) over
+// and over to the same sink. The
 // load others put on a shared machine changes from second to second, so each sends n twice, in
 // the order ceiling, worker, worker, ceiling, and each is measured over both of its turns.
 func (b *bench) reminderDispatch(ctx context.Context, d *dispatch, n int) error {
