@@ -128,10 +128,10 @@ func (b *bench) worker(d *dispatch) *mail.Worker {
 
 // reminderDispatch: n due reminders drained by the outbox worker to the sink, against the fair
 // ceiling: a bare go-mail loop with as many goroutines as the worker has senders, each keeping
-// its connection open and sending one message rendered as the worker renders it (bareLoop) over
-// and over to the same sink. The
-// load others put on a shared machine changes from second to second, so each sends n twice, in
-// the order ceiling, worker, worker, ceiling, and each is measured over both of its turns.
+// its connection open and sending one mail rendered as the worker renders it (bareLoop) over and
+// over to the same sink. The load others put on a shared machine changes from second to second,
+// so each sends n twice, in the order ceiling, worker, worker, ceiling, and each is measured over
+// both of its turns.
 func (b *bench) reminderDispatch(ctx context.Context, d *dispatch, n int) error {
 	var bareTook, workerTook, queueing time.Duration
 	for _, worker := range []bool{false, true, true, false} {
@@ -240,9 +240,9 @@ func (b *bench) bareLoop(ctx context.Context, d *dispatch, e *event.Event, n int
 	return nil
 }
 
-// queuedMails renders the mails of k of the reminders queued for e as the worker would: their outbox
-// entries, recipients and event looked up as it looks them up. A go-mail message is not shared
-// between goroutines, so each goroutine of the ceiling gets one of these.
+// queuedMails renders the mails of k of the reminders queued for e as the worker would: their
+// outbox entries, recipients and event looked up as it looks them up. A go-mail message is not
+// shared between goroutines, so each goroutine of the ceiling gets one of these.
 func (d *dispatch) queuedMails(ctx context.Context, e *event.Event, k int) ([]*gomail.Msg, error) {
 	var entries []struct {
 		ID             int64  `db:"id"`
